@@ -1,0 +1,120 @@
+//! Settings read once from the environment at start-up.
+
+use std::time::Duration;
+
+/// The DynamoDB tables' names (from the variables that template.yaml sets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    pub tokens: String,
+    pub users: String,
+    pub permissions: String,
+    pub rooms: String,
+    pub integrations: String,
+}
+
+/// Index names; template.yaml defines them and a test checks they agree.
+pub const ROOM_NAME_INDEX: &str = "name-index";
+pub const INTEGRATION_ROOM_INDEX: &str = "roomId-index";
+
+/// Each table: its logical id in template.yaml, the variable naming it, the local default.
+pub const TABLES: [(&str, &str, &str); 5] = [
+    ("TokensTable", "TOKENS_TABLE", "rc_tokens"),
+    ("UsersTable", "USERS_TABLE", "rc_users"),
+    ("PermissionsTable", "PERMISSIONS_TABLE", "rc_permissions"),
+    ("RoomsTable", "ROOMS_TABLE", "rc_rooms"),
+    ("IntegrationsTable", "INTEGRATIONS_TABLE", "rc_integrations"),
+];
+
+impl TableNames {
+    /// Names from the environment, falling back to the local defaults.
+    pub fn from_env() -> Self {
+        let [t, u, p, r, i] = TABLES.map(|(_, var, default)| env_or(var, default.to_owned()));
+        TableNames { tokens: t, users: u, permissions: p, rooms: r, integrations: i }
+    }
+
+    /// Every name with a prefix (tests use one prefix per run).
+    pub fn prefixed(prefix: &str) -> Self {
+        let [t, u, p, r, i] = TABLES.map(|(_, _, default)| format!("{prefix}{default}"));
+        TableNames { tokens: t, users: u, permissions: p, rooms: r, integrations: i }
+    }
+
+    /// The table name for a template logical id.
+    pub fn for_logical_id(&self, logical_id: &str) -> Option<&str> {
+        let names = [&self.tokens, &self.users, &self.permissions, &self.rooms, &self.integrations];
+        TABLES
+            .iter()
+            .zip(names)
+            .find(|((id, _, _), _)| *id == logical_id)
+            .map(|(_, name)| name.as_str())
+    }
+}
+
+/// Rocket.Chat's paging settings (`API_Default_Count` and friends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSettings {
+    pub default_count: u64,
+    pub upper_limit: u64,
+    pub allow_infinite: bool,
+}
+
+impl Default for PageSettings {
+    fn default() -> Self {
+        PageSettings { default_count: 50, upper_limit: 100, allow_infinite: true }
+    }
+}
+
+impl PageSettings {
+    pub fn from_env() -> Self {
+        let d = PageSettings::default();
+        // Rocket.Chat falls back to its defaults for non-positive settings.
+        let positive = |var, default| Some(env_or(var, default)).filter(|n| *n > 0).unwrap_or(default);
+        PageSettings {
+            default_count: positive("API_DEFAULT_COUNT", d.default_count),
+            upper_limit: positive("API_UPPER_COUNT_LIMIT", d.upper_limit),
+            allow_infinite: env_or("API_ALLOW_INFINITE_COUNT", d.allow_infinite),
+        }
+    }
+}
+
+/// How long DynamoDB may take before a request gives up with a 503.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// The whole budget for a request's DynamoDB work, retries included.
+    pub request_budget: Duration,
+    /// Attempts per DynamoDB call (first try + retries), within the budget.
+    pub max_attempts: u32,
+    /// How long the permission documents are reused before being read again.
+    pub permissions_ttl: Duration,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            request_budget: Duration::from_millis(3000),
+            max_attempts: 3,
+            permissions_ttl: Duration::from_secs(30),
+        }
+    }
+}
+
+impl StoreSettings {
+    pub fn from_env() -> Self {
+        let d = StoreSettings::default();
+        StoreSettings {
+            request_budget: Duration::from_millis(env_or("DYNAMODB_TIMEOUT_MS", 3000u64).max(1)),
+            max_attempts: env_or("DYNAMODB_MAX_ATTEMPTS", d.max_attempts).max(1),
+            permissions_ttl: Duration::from_secs(env_or("PERMISSIONS_CACHE_SECONDS", 30)),
+        }
+    }
+}
+
+/// A variable parsed as `T`, or the default when unset or unparsable.
+pub fn env_or<T: std::str::FromStr>(var: &str, default: T) -> T {
+    match std::env::var(var) {
+        Ok(text) => text.trim().parse().unwrap_or_else(|_| {
+            tracing::warn!(variable = var, "unparsable setting ignored, using the default");
+            default
+        }),
+        Err(_) => default,
+    }
+}

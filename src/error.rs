@@ -1,0 +1,94 @@
+//! The one error type of the endpoint and its Rocket.Chat wire bodies.
+
+use serde_json::{json, Value as Json};
+
+/// Every way a request can fail, in the order the contract checks them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error("not logged in")]
+    Unauthorized,
+    #[error("missing integration permissions")]
+    Forbidden,
+    #[error("roomId or roomName missing")]
+    RoomParamMissing,
+    #[error("room not found")]
+    RoomNotFound,
+    /// `offset` or `count` malformed; carries the sentence shown to the caller.
+    #[error("{0}")]
+    InvalidParams(String),
+    /// `sort` malformed; carries the raw parameter as the caller sent it.
+    #[error("invalid sort")]
+    InvalidSort(String),
+    /// DynamoDB unavailable, throttled past the retry budget or too slow.
+    #[error("store unavailable")]
+    Unavailable,
+    /// Any other path.
+    #[error("no such endpoint")]
+    NotFound,
+    /// The endpoint with a method other than GET or HEAD.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+}
+
+/// Seconds a client should wait before retrying after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Unauthorized => 401,
+            ApiError::Forbidden => 403,
+            ApiError::Unavailable => 503,
+            ApiError::NotFound => 404,
+            ApiError::MethodNotAllowed => 405,
+            _ => 400,
+        }
+    }
+
+    /// The response body, byte for byte what Rocket.Chat sends for the same failure.
+    pub fn body(&self) -> Json {
+        const LOGIN: &str = "You must be logged in to do this.";
+        match self {
+            ApiError::Unauthorized => json!({
+                "success": false, "error": LOGIN, "status": "error", "message": LOGIN
+            }),
+            ApiError::Forbidden => json!({
+                "success": false,
+                "error": "User does not have the permissions required for this action [error-unauthorized]"
+            }),
+            ApiError::RoomParamMissing => typed(
+                "The parameter \"roomId\" or \"roomName\" is required",
+                "error-roomid-param-not-provided",
+            ),
+            ApiError::RoomNotFound => typed(
+                "The required \"roomId\" or \"roomName\" param provided does not match any channel",
+                "error-room-not-found",
+            ),
+            ApiError::InvalidParams(sentence) => json!({
+                "success": false, "error": sentence, "errorType": "error-invalid-params"
+            }),
+            ApiError::InvalidSort(raw) => typed(
+                &format!("Invalid sort parameter provided: \"{raw}\""),
+                "error-invalid-sort",
+            ),
+            ApiError::Unavailable => typed(
+                "Service temporarily unavailable, please retry",
+                "error-service-unavailable",
+            ),
+            ApiError::NotFound => typed("This endpoint does not exist", "error-not-found"),
+            ApiError::MethodNotAllowed => typed(
+                "This endpoint only answers GET requests",
+                "error-method-not-allowed",
+            ),
+        }
+    }
+}
+
+/// Rocket.Chat's `Meteor.Error` shape: the type repeated in brackets after the text.
+fn typed(text: &str, error_type: &str) -> Json {
+    json!({
+        "success": false,
+        "error": format!("{text} [{error_type}]"),
+        "errorType": error_type,
+    })
+}

@@ -1,0 +1,105 @@
+//! The HTTP edge, the same router for Lambda (through lambda_http) and local serving.
+
+use crate::error::{ApiError, RETRY_AFTER_SECONDS};
+use crate::request::RawRequest;
+use crate::Service;
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub const PATH: &str = "/api/v1/channels.getIntegrations";
+
+/// The endpoint at its path, and under a leading stage segment as API Gateway REST
+/// APIs deliver it (`/prod/api/v1/…`).
+pub fn router(service: Arc<Service>) -> Router {
+    let endpoint = get(get_integrations).fallback(method_not_allowed);
+    Router::new()
+        .route(PATH, endpoint.clone())
+        .route(&format!("/{{stage}}{PATH}"), endpoint)
+        .fallback(not_found)
+        .layer(middleware::from_fn(log_request))
+        .with_state(service)
+}
+
+async fn get_integrations(
+    State(service): State<Arc<Service>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let raw = RawRequest {
+        auth_token: header("x-auth-token"),
+        user_id: header("x-user-id"),
+        query: form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    };
+    match service.get_integrations(&raw).await {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn not_found() -> Response {
+    ApiError::NotFound.into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    let mut response = ApiError::MethodNotAllowed.into_response();
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let mut response = json_response(status, &self.body());
+        if self == ApiError::Unavailable {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        response
+    }
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, "application/json"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    (status, headers, body.to_string()).into_response()
+}
+
+/// One log line per request: id, status, latency and the caller's user id. Never the
+/// token, never the headers as a whole.
+async fn log_request(request: Request, next: Next) -> Response {
+    static LOCAL_IDS: AtomicU64 = AtomicU64::new(1);
+    let request_id = request
+        .extensions()
+        .get::<lambda_http::Context>()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_else(|| format!("local-{}", LOCAL_IDS.fetch_add(1, Ordering::Relaxed)));
+    let user_id: String = request
+        .headers()
+        .get("x-user-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(64)
+        .collect();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        request_id,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        user_id,
+        "request"
+    );
+    response
+}

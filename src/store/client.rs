@@ -1,0 +1,43 @@
+//! The DynamoDB client, built once per process with explicit timeouts and retries.
+
+use crate::config::StoreSettings;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::Client;
+use std::time::Duration;
+
+/// Where DynamoDB is. `Aws` follows the standard chain (`AWS_ENDPOINT_URL_DYNAMODB`
+/// included); `Local` is an emulator that takes any credentials.
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    Aws,
+    Local(String),
+}
+
+pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Client {
+    let budget = settings.request_budget;
+    // Each attempt gets its share of the budget so a hung connection is retried,
+    // and the whole operation never outlives the budget.
+    let attempt = (budget / settings.max_attempts).max(Duration::from_millis(50));
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(attempt.min(Duration::from_secs(1)))
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(budget)
+        .build();
+    let retries = RetryConfig::standard()
+        .with_max_attempts(settings.max_attempts)
+        .with_initial_backoff(Duration::from_millis(20))
+        .with_max_backoff(attempt / 2);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(retries);
+    if let Endpoint::Local(url) = endpoint {
+        loader = loader
+            .endpoint_url(url)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "local"));
+    }
+    Client::new(&loader.load().await)
+}
