@@ -1,1 +1,99 @@
-fn main(){}
+//! The local tool: `serve` (the default) and `import`.
+
+use clap::{Parser, Subcommand};
+use rc_integrations::config::{StoreSettings, TableNames};
+use rc_integrations::import::{import_dir, ImportOptions};
+use rc_integrations::local::{self, tables};
+use rc_integrations::store::Endpoint;
+use rc_integrations::telemetry;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The demo Rocket.Chat export that `serve` loads when no `--data` is given.
+const DEMO_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/demo");
+
+#[derive(Parser)]
+#[command(about = "Rocket.Chat channels.getIntegrations over DynamoDB, locally")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the endpoint on 127.0.0.1, on the embedded emulator unless
+    /// AWS_ENDPOINT_URL_DYNAMODB names another endpoint.
+    Serve {
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// A Rocket.Chat export directory to load (default: the demo export).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Load a Rocket.Chat export directory into the tables at the configured endpoint.
+    Import {
+        dir: PathBuf,
+        /// Create the tables (from template.yaml) when missing.
+        #[arg(long)]
+        create_tables: bool,
+        /// Delete items the export no longer has, so the tables mirror it exactly.
+        #[arg(long)]
+        prune: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init_pretty();
+    let command = Cli::parse().command.unwrap_or(Command::Serve { port: 3000, data: None });
+    let result = match command {
+        Command::Serve { port, data } => serve(port, data.as_deref()).await,
+        Command::Import { dir, create_tables, prune } => import(&dir, create_tables, prune).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(port: u16, data: Option<&Path>) -> Result<(), String> {
+    let endpoint = local::endpoint_from_env().await.map_err(|e| e.to_string())?;
+    let tables = TableNames::from_env();
+    let client = local::client(&endpoint).await;
+    tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
+    let dir = data.unwrap_or(Path::new(DEMO_DATA));
+    let summary = import_dir(&client, &tables, dir, ImportOptions::from_env())
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!("loaded {}:\n{summary}", dir.display());
+    if let Endpoint::Local(url) = &endpoint {
+        eprintln!("DynamoDB endpoint: {url}");
+    }
+    let service = local::service(client, tables).await;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    local::serve(service, addr).await.map_err(|e| e.to_string())
+}
+
+async fn import(dir: &Path, create_tables: bool, prune: bool) -> Result<(), String> {
+    let endpoint = match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+        Ok(url) if !url.is_empty() => local::endpoint_from_env().await.map_err(|e| e.to_string())?,
+        _ => Endpoint::Aws,
+    };
+    let tables = TableNames::from_env();
+    // Bulk writes get a longer budget than a request does.
+    let settings = StoreSettings { request_budget: Duration::from_secs(60), max_attempts: 8, ..Default::default() };
+    let client = rc_integrations::store::build_client(&endpoint, &settings).await;
+    if create_tables {
+        let created = tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
+        eprintln!("tables created: {}", if created.is_empty() { "none".into() } else { created.join(", ") });
+    }
+    let options = ImportOptions { prune, ..ImportOptions::from_env() };
+    let summary = import_dir(&client, &tables, dir, options).await.map_err(|e| e.to_string())?;
+    println!("imported {}:\n{summary}", dir.display());
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! Local mode: the embedded DynamoDB emulator, tables from template.yaml, and the
+//! local HTTP server. Not part of the Lambda build.
+
+pub mod tables;
+
+use crate::config::{PageSettings, StoreSettings, TableNames};
+use crate::store::{build_client, DynamoStore, Endpoint};
+use crate::{http, Service};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Starts the `dynoxide` emulator in this process on a loopback port and returns
+/// its endpoint URL. It lives as long as the Tokio runtime that started it.
+pub async fn start_emulator() -> std::io::Result<String> {
+    let db = dynoxide::Database::memory().map_err(std::io::Error::other)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(dynoxide::server::serve_on(listener, db));
+    Ok(url)
+}
+
+/// The endpoint to use: `AWS_ENDPOINT_URL_DYNAMODB` when set, else a fresh emulator.
+pub async fn endpoint_from_env() -> std::io::Result<Endpoint> {
+    match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+        Ok(url) if !url.is_empty() => Ok(external(url)),
+        _ => Ok(Endpoint::Local(start_emulator().await?)),
+    }
+}
+
+/// An endpoint named by the environment. Local emulators take any credentials, so
+/// dummy ones are supplied when none are configured.
+fn external(url: String) -> Endpoint {
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() || std::env::var_os("AWS_PROFILE").is_some() {
+        Endpoint::Aws
+    } else {
+        Endpoint::Local(url)
+    }
+}
+
+/// The client with the request-path settings from the environment.
+pub async fn client(endpoint: &Endpoint) -> aws_sdk_dynamodb::Client {
+    build_client(endpoint, &StoreSettings::from_env()).await
+}
+
+/// The service over `client`, warmed up (connection open, permissions cached).
+pub async fn service(client: aws_sdk_dynamodb::Client, tables: TableNames) -> Arc<Service> {
+    let store = DynamoStore::new(client, tables, StoreSettings::from_env());
+    if let Err(error) = store.warm_up().await {
+        tracing::warn!(%error, "warm-up failed");
+    }
+    Arc::new(Service::new(Arc::new(store), PageSettings::from_env()))
+}
+
+/// Serves the router on `addr` until Ctrl-C.
+pub async fn serve(service: Arc<Service>, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("serving http://{}{}", listener.local_addr()?, http::PATH);
+    axum::serve(listener, http::router(service))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
