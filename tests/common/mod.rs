@@ -1,0 +1,196 @@
+//! Test harness: the real code path (router → SDK → DynamoDB) on the embedded
+//! emulator, or on whatever `AWS_ENDPOINT_URL_DYNAMODB` names (DynamoDB Local,
+//! moto). Every harness gets its own freshly created tables.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use rc_integrations::config::{PageSettings, StoreSettings, TableNames};
+use rc_integrations::import::{import_dir, ImportOptions, Summary};
+use rc_integrations::local::{start_emulator, tables};
+use rc_integrations::store::{build_client, DynamoStore, Endpoint};
+use rc_integrations::{http, Service};
+use serde_json::{json, Value as Json};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tower::ServiceExt;
+
+pub const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/demo");
+pub const ADMIN_ID: &str = "aobEdbYhXfu5hkeqG";
+pub const ADMIN_TOKEN: &str = "9HqLlyZOugoStsXCUfD_0YdwnNnunAJF8V47U3QHXSq";
+pub const GENERAL: &str = "ByehQjC44FwMeiLbX";
+
+/// The endpoint for this test binary: external when configured, else one embedded
+/// emulator on its own thread, so it outlives each test's runtime.
+pub fn endpoint() -> Endpoint {
+    static ENDPOINT: OnceLock<Endpoint> = OnceLock::new();
+    ENDPOINT
+        .get_or_init(|| match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+            Ok(url) if !url.is_empty() => Endpoint::Aws,
+            _ => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+                    runtime.block_on(async {
+                        tx.send(start_emulator().await.expect("emulator")).expect("send");
+                        std::future::pending::<()>().await
+                    })
+                });
+                Endpoint::Local(rx.recv().expect("emulator url"))
+            }
+        })
+        .clone()
+}
+
+/// Table names unique to this process and call.
+pub fn fresh_tables() -> TableNames {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let run = std::process::id();
+    TableNames::prefixed(&format!("t{run}_{}_", NEXT.fetch_add(1, Ordering::Relaxed)))
+}
+
+pub struct Harness {
+    pub router: Router,
+    pub client: aws_sdk_dynamodb::Client,
+    pub tables: TableNames,
+    pub summary: Summary,
+}
+
+/// Settings for tests: no permission cache, so each request reads what is stored.
+pub fn test_store_settings() -> StoreSettings {
+    StoreSettings { permissions_ttl: Duration::ZERO, request_budget: Duration::from_secs(10), ..Default::default() }
+}
+
+impl Harness {
+    /// Fresh tables loaded from an export directory through the real importer.
+    pub async fn from_dir(dir: &Path) -> Harness {
+        Self::with(dir, PageSettings::default()).await
+    }
+
+    pub async fn with(dir: &Path, pages: PageSettings) -> Harness {
+        let settings = test_store_settings();
+        let client = build_client(&endpoint(), &settings).await;
+        let tables = fresh_tables();
+        tables::create_missing(&client, &tables).await.expect("create tables");
+        let summary = import_dir(&client, &tables, dir, ImportOptions::from_env()).await.expect("import");
+        let store = DynamoStore::new(client.clone(), tables.clone(), settings);
+        let router = http::router(Arc::new(Service::new(Arc::new(store), pages)));
+        Harness { router, client, tables, summary }
+    }
+
+    pub async fn demo() -> Harness {
+        Self::from_dir(Path::new(DEMO)).await
+    }
+
+    pub async fn export(export: &Export) -> Harness {
+        let dir = export.write();
+        Self::from_dir(dir.path()).await
+    }
+
+    /// GET with the given headers and raw query string.
+    pub async fn get(&self, headers: &[(&str, &str)], query: &str) -> Reply {
+        self.request("GET", &format!("{}?{query}", http::PATH), headers).await
+    }
+
+    pub async fn as_admin(&self, query: &str) -> Reply {
+        self.get(&[("X-Auth-Token", ADMIN_TOKEN), ("X-User-Id", ADMIN_ID)], query).await
+    }
+
+    pub async fn request(&self, method: &str, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(bytes.to_vec()).expect("utf-8 body");
+        let body = if text.is_empty() { Json::Null } else { serde_json::from_str(&text).expect("JSON body") };
+        Reply { status, headers, text, body }
+    }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub body: Json,
+}
+
+impl Reply {
+    /// The ids of the integrations in the page, in order.
+    pub fn ids(&self) -> Vec<String> {
+        self.body["integrations"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no integrations in {}", self.text))
+            .iter()
+            .map(|i| i["_id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// An export directory built in code: the four collections as JSON lines.
+#[derive(Debug, Clone, Default)]
+pub struct Export {
+    pub users: Vec<Json>,
+    pub rooms: Vec<Json>,
+    pub permissions: Vec<Json>,
+    pub integrations: Vec<Json>,
+}
+
+impl Export {
+    pub fn write(&self) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (file, docs) in [
+            ("users.json", &self.users),
+            ("rocketchat_room.json", &self.rooms),
+            ("rocketchat_permissions.json", &self.permissions),
+            ("rocketchat_integrations.json", &self.integrations),
+        ] {
+            let text: String = docs.iter().map(|d| format!("{d}\n")).collect();
+            std::fs::write(dir.path().join(file), text).unwrap();
+        }
+        dir
+    }
+
+    /// A user with a never-expiring personal access token `token`.
+    pub fn user(&mut self, id: &str, roles: &[&str], token: &str) -> &mut Self {
+        self.users.push(json!({
+            "_id": id, "username": format!("user-{id}"), "roles": roles, "active": true,
+            "services": {"resume": {"loginTokens": [{
+                "type": "personalAccessToken", "name": "t",
+                "hashedToken": rc_integrations::auth::hash_token(token)
+            }]}}
+        }));
+        self
+    }
+
+    pub fn room(&mut self, id: &str, name: &str, kind: &str) -> &mut Self {
+        self.rooms.push(json!({"_id": id, "name": name, "t": kind}));
+        self
+    }
+
+    pub fn permission(&mut self, id: &str, roles: &[&str]) -> &mut Self {
+        self.permissions.push(json!({"_id": id, "roles": roles}));
+        self
+    }
+
+    /// An integration of `kind` ("webhook-outgoing"/"webhook-incoming") by `creator`.
+    pub fn integration(&mut self, id: &str, kind: &str, channel: Json, creator: Option<&str>) -> &mut Self {
+        let mut doc = json!({
+            "_id": id, "type": kind, "name": format!("integration {id}"), "enabled": true,
+            "channel": channel, "_createdAt": {"$date": "2020-01-01T00:00:00.000Z"},
+        });
+        if let Some(uid) = creator {
+            doc["_createdBy"] = json!({"_id": uid, "username": format!("user-{uid}")});
+        }
+        self.integrations.push(doc);
+        self
+    }
+}
