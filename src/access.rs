@@ -20,8 +20,16 @@ const DEFAULT_ROLES: &[&str] = &["admin"];
 pub enum Visibility {
     Everything,
     /// Own integrations of any type: Rocket.Chat's quirk when both "own" permissions are held.
-    OwnOnly { user_id: String },
-    Union { all_out: bool, all_in: bool, own_out: bool, own_in: bool, user_id: String },
+    OwnOnly {
+        user_id: String,
+    },
+    Union {
+        all_out: bool,
+        all_in: bool,
+        own_out: bool,
+        own_in: bool,
+        user_id: String,
+    },
 }
 
 /// The gate: the caller needs at least one of the four permissions.

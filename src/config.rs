@@ -41,11 +41,7 @@ impl TableNames {
     /// The table name for a template logical id.
     pub fn for_logical_id(&self, logical_id: &str) -> Option<&str> {
         let names = [&self.tokens, &self.users, &self.permissions, &self.rooms, &self.integrations];
-        TABLES
-            .iter()
-            .zip(names)
-            .find(|((id, _, _), _)| *id == logical_id)
-            .map(|(_, name)| name.as_str())
+        TABLES.iter().zip(names).find(|((id, _, _), _)| *id == logical_id).map(|(_, name)| name.as_str())
     }
 }
 

@@ -67,19 +67,16 @@ impl ApiError {
             ApiError::InvalidParams(sentence) => json!({
                 "success": false, "error": sentence, "errorType": "error-invalid-params"
             }),
-            ApiError::InvalidSort(raw) => typed(
-                &format!("Invalid sort parameter provided: \"{raw}\""),
-                "error-invalid-sort",
-            ),
-            ApiError::Unavailable => typed(
-                "Service temporarily unavailable, please retry",
-                "error-service-unavailable",
-            ),
+            ApiError::InvalidSort(raw) => {
+                typed(&format!("Invalid sort parameter provided: \"{raw}\""), "error-invalid-sort")
+            }
+            ApiError::Unavailable => {
+                typed("Service temporarily unavailable, please retry", "error-service-unavailable")
+            }
             ApiError::NotFound => typed("This endpoint does not exist", "error-not-found"),
-            ApiError::MethodNotAllowed => typed(
-                "This endpoint only answers GET requests",
-                "error-method-not-allowed",
-            ),
+            ApiError::MethodNotAllowed => {
+                typed("This endpoint only answers GET requests", "error-method-not-allowed")
+            }
         }
     }
 }

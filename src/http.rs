@@ -68,10 +68,7 @@ impl IntoResponse for ApiError {
 }
 
 fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
-    let headers = [
-        (header::CONTENT_TYPE, "application/json"),
-        (header::CACHE_CONTROL, "no-store"),
-    ];
+    let headers = [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")];
     (status, headers, body.to_string()).into_response()
 }
 

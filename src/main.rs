@@ -67,9 +67,8 @@ async fn serve(port: u16, data: Option<&Path>) -> Result<(), String> {
     let client = local::client(&endpoint).await;
     tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
     let dir = data.unwrap_or(Path::new(DEMO_DATA));
-    let summary = import_dir(&client, &tables, dir, ImportOptions::from_env())
-        .await
-        .map_err(|e| e.to_string())?;
+    let summary =
+        import_dir(&client, &tables, dir, ImportOptions::from_env()).await.map_err(|e| e.to_string())?;
     eprintln!("loaded {}:\n{summary}", dir.display());
     if let Endpoint::Local(url) = &endpoint {
         eprintln!("DynamoDB endpoint: {url}");
@@ -86,7 +85,8 @@ async fn import(dir: &Path, create_tables: bool, prune: bool) -> Result<(), Stri
     };
     let tables = TableNames::from_env();
     // Bulk writes get a longer budget than a request does.
-    let settings = StoreSettings { request_budget: Duration::from_secs(60), max_attempts: 8, ..Default::default() };
+    let settings =
+        StoreSettings { request_budget: Duration::from_secs(60), max_attempts: 8, ..Default::default() };
     let client = rc_integrations::store::build_client(&endpoint, &settings).await;
     if create_tables {
         let created = tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;

@@ -81,8 +81,8 @@ impl Sort {
         }
         let keys = object.iter().map(|(path, direction)| {
             let direction = match direction.as_f64() {
-                Some(d) if d == 1.0 => Direction::Ascending,
-                Some(d) if d == -1.0 => Direction::Descending,
+                Some(1.0) => Direction::Ascending,
+                Some(-1.0) => Direction::Descending,
                 _ => return Err(invalid()),
             };
             valid_path(path).then(|| (path.clone(), direction)).ok_or_else(invalid)

@@ -104,15 +104,17 @@ async fn a_login_token_lives_for_the_configured_days_after_when() {
     let mut export = world();
     let recent = chrono::Utc::now() - chrono::Duration::days(10);
     export.users.push(json!({"_id": "login0000000000001", "username": "login", "roles": ["admin"],
-        "services": {"resume": {"loginTokens": [
-            {"when": {"$date": recent.to_rfc3339()}, "hashedToken": rc_integrations::auth::hash_token("fresh")},
-            {"when": {"$date": "2001-01-01T00:00:00Z"}, "hashedToken": rc_integrations::auth::hash_token("stale")}
-        ]}}}));
+    "services": {"resume": {"loginTokens": [
+        {"when": {"$date": recent.to_rfc3339()}, "hashedToken": rc_integrations::auth::hash_token("fresh")},
+        {"when": {"$date": "2001-01-01T00:00:00Z"}, "hashedToken": rc_integrations::auth::hash_token("stale")}
+    ]}}}));
     let h = Harness::export(&export).await;
     assert_eq!(h.summary.expired_tokens_skipped, 1);
-    let fresh = h.get(&[("X-Auth-Token", "fresh"), ("X-User-Id", "login0000000000001")], "roomId=room-general").await;
+    let fresh =
+        h.get(&[("X-Auth-Token", "fresh"), ("X-User-Id", "login0000000000001")], "roomId=room-general").await;
     assert_eq!(fresh.status, 200, "{}", fresh.text);
-    let stale = h.get(&[("X-Auth-Token", "stale"), ("X-User-Id", "login0000000000001")], "roomId=room-general").await;
+    let stale =
+        h.get(&[("X-Auth-Token", "stale"), ("X-User-Id", "login0000000000001")], "roomId=room-general").await;
     assert_eq!(stale.text, UNAUTHORIZED);
 }
 
@@ -142,7 +144,15 @@ async fn authentication_is_checked_before_everything_else() {
 #[tokio::test]
 async fn a_missing_room_parameter_is_a_400() {
     let h = Harness::export(&world()).await;
-    for query in ["", "roomId=", "roomName=", "roomId=&roomName=", "roomId=%20%20", "roomid=room-general", "roomId[$ne]=x"] {
+    for query in [
+        "",
+        "roomId=",
+        "roomName=",
+        "roomId=&roomName=",
+        "roomId=%20%20",
+        "roomid=room-general",
+        "roomId[$ne]=x",
+    ] {
         let reply = get_as(&h, ADMIN, query).await;
         assert_eq!(reply.status, 400, "{query}");
         assert_eq!(reply.text, ROOM_MISSING, "{query}");
@@ -154,8 +164,15 @@ async fn unknown_rooms_private_groups_and_direct_messages_are_not_found() {
     let h = Harness::export(&world()).await;
     let long = format!("roomId={}", "x".repeat(3000));
     for query in [
-        "roomId=nowhere", "roomName=nowhere", "roomId=room-private", "roomName=secret",
-        "roomId=room-direct", "roomName=direct", "roomName=General", "roomId=general", long.as_str(),
+        "roomId=nowhere",
+        "roomName=nowhere",
+        "roomId=room-private",
+        "roomName=secret",
+        "roomId=room-direct",
+        "roomName=direct",
+        "roomName=General",
+        "roomId=general",
+        long.as_str(),
     ] {
         let reply = get_as(&h, ADMIN, query).await;
         assert_eq!(reply.status, 400, "{query}");
@@ -171,7 +188,10 @@ async fn rooms_are_found_by_id_or_exact_name_archived_and_omnichannel_included()
     assert_eq!(by_id.status, 200);
     assert_eq!(by_id.text, by_name.text);
     // roomId wins over roomName; an empty roomId falls back to the name.
-    assert_eq!(get_as(&h, ADMIN, "roomId=room-random&roomName=general").await.ids(), get_as(&h, ADMIN, "roomId=room-random").await.ids());
+    assert_eq!(
+        get_as(&h, ADMIN, "roomId=room-random&roomName=general").await.ids(),
+        get_as(&h, ADMIN, "roomId=room-random").await.ids()
+    );
     assert_eq!(get_as(&h, ADMIN, "roomId=&roomName=general").await.text, by_id.text);
     let archived = get_as(&h, ADMIN, "roomId=room-archived&includeAllPublicChannels=false").await;
     assert_eq!(archived.ids(), ["i-archived"]);
@@ -190,7 +210,8 @@ async fn a_room_lists_integrations_targeting_its_name_its_id_and_all_public_chan
     let explicit = get_as(&h, ADMIN, "roomId=room-general&count=0&includeAllPublicChannels=true").await;
     assert_eq!(explicit.text, all.text);
     for off in ["false", "True", "1", "", "yes"] {
-        let reply = get_as(&h, ADMIN, &format!("roomId=room-general&count=0&includeAllPublicChannels={off}")).await;
+        let reply =
+            get_as(&h, ADMIN, &format!("roomId=room-general&count=0&includeAllPublicChannels={off}")).await;
         assert_eq!(sorted(reply.ids()), ["i-both", "i-by-id", "i-by-name", "i-comma"], "{off}");
     }
     let random = get_as(&h, ADMIN, "roomName=random&includeAllPublicChannels=false").await;
@@ -202,7 +223,8 @@ async fn channel_arrays_come_back_exactly_as_stored() {
     let h = Harness::export(&world()).await;
     let reply = get_as(&h, ADMIN, "roomId=room-general&count=0").await;
     let channel = |id: &str| {
-        reply.body["integrations"].as_array().unwrap().iter().find(|i| i["_id"] == id).unwrap()["channel"].clone()
+        reply.body["integrations"].as_array().unwrap().iter().find(|i| i["_id"] == id).unwrap()["channel"]
+            .clone()
     };
     assert_eq!(channel("i-by-id"), json!(["#room-general"]));
     assert_eq!(channel("i-comma"), json!("#random, #general"));
@@ -228,7 +250,11 @@ async fn offset_and_count_follow_rocket_chats_settings() {
         async move {
             let r = get_as(h, ADMIN, &format!("roomId=room-big&{q}")).await;
             assert_eq!(r.status, 200, "{q}: {}", r.text);
-            (r.body["count"].as_u64().unwrap(), r.body["offset"].as_u64().unwrap(), r.body["total"].as_u64().unwrap())
+            (
+                r.body["count"].as_u64().unwrap(),
+                r.body["offset"].as_u64().unwrap(),
+                r.body["total"].as_u64().unwrap(),
+            )
         }
     };
     assert_eq!(page("").await, (50, 0, 120));
@@ -259,8 +285,18 @@ async fn page_settings_come_from_the_configuration() {
 #[tokio::test]
 async fn malformed_offset_and_count_are_400s_naming_the_parameter() {
     let h = Harness::export(&many(3)).await;
-    for (name, value) in [("offset", "-1"), ("offset", "abc"), ("offset", "1.5"), ("offset", "1e3"), ("offset", "+1"),
-        ("offset", "99999999999999999999999"), ("count", "-5"), ("count", "ten"), ("count", "0x10"), ("count", " 5")] {
+    for (name, value) in [
+        ("offset", "-1"),
+        ("offset", "abc"),
+        ("offset", "1.5"),
+        ("offset", "1e3"),
+        ("offset", "+1"),
+        ("offset", "99999999999999999999999"),
+        ("count", "-5"),
+        ("count", "ten"),
+        ("count", "0x10"),
+        ("count", " 5"),
+    ] {
         let reply = get_as(&h, ADMIN, &format!("roomId=room-big&{name}={}", urlencode(value))).await;
         assert_eq!(reply.status, 400, "{name}={value}");
         let expected = json!({
@@ -282,8 +318,18 @@ async fn parameters_are_checked_after_the_room() {
 #[tokio::test]
 async fn a_malformed_sort_is_a_400_quoting_it() {
     let h = Harness::export(&many(3)).await;
-    for raw in [r#"{"name":2}"#, r#"{"name":"asc"}"#, r#"{"name":0}"#, "[1]", "name", "{", r#"{"$natural":1}"#,
-        r#"{"a":{"$gt":1}}"#, r#"{"name":null}"#, r#"{"":1}"#] {
+    for raw in [
+        r#"{"name":2}"#,
+        r#"{"name":"asc"}"#,
+        r#"{"name":0}"#,
+        "[1]",
+        "name",
+        "{",
+        r#"{"$natural":1}"#,
+        r#"{"a":{"$gt":1}}"#,
+        r#"{"name":null}"#,
+        r#"{"":1}"#,
+    ] {
         let reply = get_as(&h, ADMIN, &format!("roomId=room-big&sort={}", urlencode(raw))).await;
         assert_eq!(reply.status, 400, "{raw}");
         let expected = json!({
@@ -326,11 +372,33 @@ async fn sort_follows_mongodb_type_order_with_an_id_tie_break() {
         let sort = sort.to_owned();
         async move { get_as(h, ADMIN, &format!("roomId=room-s&count=0&sort={}", urlencode(&sort))).await.ids() }
     };
-    let ascending = ["s-missing", "s-null", "s-array", "s-float", "s-number", "s-string-B", "s-string-b", "s-object", "s-bool", "s-date"];
+    let ascending = [
+        "s-missing",
+        "s-null",
+        "s-array",
+        "s-float",
+        "s-number",
+        "s-string-B",
+        "s-string-b",
+        "s-object",
+        "s-bool",
+        "s-date",
+    ];
     // Missing and null tie, broken by _id; an array sorts by its smallest element
     // ascending (1), its largest descending (5).
     assert_eq!(ids(r#"{"rank":1}"#).await, ascending);
-    let descending = ["s-date", "s-bool", "s-object", "s-string-b", "s-string-B", "s-number", "s-array", "s-float", "s-missing", "s-null"];
+    let descending = [
+        "s-date",
+        "s-bool",
+        "s-object",
+        "s-string-b",
+        "s-string-B",
+        "s-number",
+        "s-array",
+        "s-float",
+        "s-missing",
+        "s-null",
+    ];
     assert_eq!(ids(r#"{"rank":-1}"#).await, descending);
     // Default: _createdAt ascending, then _id for the three that share a date.
     let by_created = ids(r#"{"_createdAt":1}"#).await;
@@ -401,12 +469,21 @@ async fn unreachable_dynamodb_is_a_503_with_retry_after_and_nothing_internal() {
     let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hung_url = format!("http://{}", hung.local_addr().unwrap());
     for url in [refused_url, hung_url] {
-        let settings = StoreSettings { request_budget: Duration::from_millis(300), max_attempts: 2, permissions_ttl: Duration::ZERO };
+        let settings = StoreSettings {
+            request_budget: Duration::from_millis(300),
+            max_attempts: 2,
+            permissions_ttl: Duration::ZERO,
+        };
         let client = build_client(&Endpoint::Local(url.clone()), &settings).await;
         let store = DynamoStore::new(client, TableNames::from_env(), settings);
         let service = rc_integrations::Service::new(Arc::new(store), PageSettings::default());
         let router = rc_integrations::http::router(Arc::new(service));
-        let h = Harness { router, client: build_client(&Endpoint::Local(url.clone()), &settings).await, tables: TableNames::from_env(), summary: Default::default() };
+        let h = Harness {
+            router,
+            client: build_client(&Endpoint::Local(url.clone()), &settings).await,
+            tables: TableNames::from_env(),
+            summary: Default::default(),
+        };
         let reply = h.as_admin(&format!("roomId={GENERAL}")).await;
         assert_eq!(reply.status, 503, "{url}");
         assert_eq!(reply.text, UNAVAILABLE);

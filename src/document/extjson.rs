@@ -16,12 +16,9 @@ impl Value {
             Json::Bool(b) => Value::Bool(b),
             Json::Number(n) => number(&n),
             Json::String(s) => Value::String(s),
-            Json::Array(items) => Value::Array(
-                items
-                    .into_iter()
-                    .map(Value::from_extended_json)
-                    .collect::<Result<_, _>>()?,
-            ),
+            Json::Array(items) => {
+                Value::Array(items.into_iter().map(Value::from_extended_json).collect::<Result<_, _>>()?)
+            }
             Json::Object(map) => {
                 if map.len() == 1 {
                     let (key, inner) = map.iter().next().expect("one entry");
@@ -48,11 +45,7 @@ impl Value {
             Value::String(s) => Json::String(s.clone()),
             Value::Date(ms) => format_date(*ms).map_or(Json::Null, Json::String),
             Value::Array(items) => Json::Array(items.iter().map(Value::to_wire).collect()),
-            Value::Object(map) => Json::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), v.to_wire()))
-                    .collect(),
-            ),
+            Value::Object(map) => Json::Object(map.iter().map(|(k, v)| (k.clone(), v.to_wire())).collect()),
         }
     }
 
@@ -68,11 +61,7 @@ impl Value {
                 None => wrap("$date", wrap("$numberLong", Json::String(ms.to_string()))),
             },
             Value::Array(items) => Json::Array(items.iter().map(Value::to_stored).collect()),
-            Value::Object(map) => Json::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), v.to_stored()))
-                    .collect(),
-            ),
+            Value::Object(map) => Json::Object(map.iter().map(|(k, v)| (k.clone(), v.to_stored())).collect()),
             other => other.to_wire(),
         }
     }

@@ -60,7 +60,5 @@ pub fn format_date(millis: i64) -> Option<String> {
 
 /// Parses an ISO-8601 date with an offset (`Z` or `+hh:mm`) into epoch milliseconds.
 pub fn parse_date(text: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|d| d.timestamp_millis())
+    chrono::DateTime::parse_from_rfc3339(text).ok().map(|d| d.timestamp_millis())
 }

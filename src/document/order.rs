@@ -34,8 +34,7 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
         (Value::Array(x), Value::Array(y)) => compare_seq(x.iter(), y.iter()),
         (Value::Object(x), Value::Object(y)) => {
             for (ex, ey) in x.iter().zip(y.iter()) {
-                let ord = compare(ex.1, ey.1)
-                    .then_with(|| ex.0.as_bytes().cmp(ey.0.as_bytes()));
+                let ord = compare(ex.1, ey.1).then_with(|| ex.0.as_bytes().cmp(ey.0.as_bytes()));
                 if ord != Ordering::Equal {
                     return ord;
                 }

@@ -76,7 +76,9 @@ impl Plan {
             } else {
                 let when = token.get("when").cloned().map(Value::from_extended_json);
                 match when {
-                    Some(Ok(Value::Date(ms))) => Some(ms.div_euclid(1000) + options.login_expiration_days * DAY_SECONDS),
+                    Some(Ok(Value::Date(ms))) => {
+                        Some(ms.div_euclid(1000) + options.login_expiration_days * DAY_SECONDS)
+                    }
                     _ => return Err(doc.error("a login token has no valid `when` date")),
                 }
             };
@@ -158,10 +160,7 @@ impl Resolver {
     fn new(rooms: &[RoomRecord]) -> Self {
         Resolver {
             by_id: rooms.iter().map(|r| (r.id.clone(), r.id.clone())).collect(),
-            by_name: rooms
-                .iter()
-                .filter_map(|r| Some((r.name.clone()?, r.id.clone())))
-                .collect(),
+            by_name: rooms.iter().filter_map(|r| Some((r.name.clone()?, r.id.clone()))).collect(),
         }
     }
 

@@ -86,8 +86,8 @@ pub fn parse_collection(file: &'static str, text: &str) -> Result<Vec<Doc>, Vec<
 }
 
 fn parse_array(file: &'static str, text: &str) -> Result<Vec<Doc>, Vec<String>> {
-    let raw: Vec<&RawValue> = serde_json::from_str(text)
-        .map_err(|e| vec![format!("{file}:{}: invalid JSON: {e}", e.line())])?;
+    let raw: Vec<&RawValue> =
+        serde_json::from_str(text).map_err(|e| vec![format!("{file}:{}: invalid JSON: {e}", e.line())])?;
     raw.into_iter()
         .map(|r| {
             // Each element borrows the file's text, so its offset gives its line.

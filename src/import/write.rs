@@ -13,7 +13,12 @@ use std::time::Duration;
 const BATCH: usize = 25;
 const PROGRESS_EVERY: usize = 1000;
 
-pub async fn write(client: &Client, tables: &TableNames, plan: Plan, prune: bool) -> Result<Summary, ImportError> {
+pub async fn write(
+    client: &Client,
+    tables: &TableNames,
+    plan: Plan,
+    prune: bool,
+) -> Result<Summary, ImportError> {
     let mut summary = plan.summary;
     let work = [
         (&tables.users, vec!["_id"], plan.users),
@@ -50,25 +55,20 @@ pub async fn write(client: &Client, tables: &TableNames, plan: Plan, prune: bool
 }
 
 fn key_of(item: &Item, attributes: &[&str]) -> Vec<String> {
-    attributes
-        .iter()
-        .map(|a| item.get(*a).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default())
-        .collect()
+    attributes.iter().map(|a| item.get(*a).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()).collect()
 }
 
-async fn batch_write(client: &Client, table: &str, mut requests: Vec<WriteRequest>) -> Result<(), ImportError> {
+async fn batch_write(
+    client: &Client,
+    table: &str,
+    mut requests: Vec<WriteRequest>,
+) -> Result<(), ImportError> {
     let mut backoff = Duration::from_millis(50);
     while !requests.is_empty() {
-        let output = client
-            .batch_write_item()
-            .request_items(table, requests)
-            .send()
-            .await
-            .map_err(|e| ImportError::Write(aws_smithy_types::error::display::DisplayErrorContext(e).to_string()))?;
-        requests = output
-            .unprocessed_items
-            .and_then(|mut u| u.remove(table))
-            .unwrap_or_default();
+        let output = client.batch_write_item().request_items(table, requests).send().await.map_err(|e| {
+            ImportError::Write(aws_smithy_types::error::display::DisplayErrorContext(e).to_string())
+        })?;
+        requests = output.unprocessed_items.and_then(|mut u| u.remove(table)).unwrap_or_default();
         if !requests.is_empty() {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_secs(2));
@@ -93,11 +93,10 @@ async fn prune_table(
         for (name, attribute) in names.iter().zip(key_attributes) {
             scan = scan.expression_attribute_names(name, *attribute);
         }
-        let page = scan
-            .projection_expression(names.join(", "))
-            .send()
-            .await
-            .map_err(|e| write_error(aws_smithy_types::error::display::DisplayErrorContext(e).to_string()))?;
+        let page =
+            scan.projection_expression(names.join(", ")).send().await.map_err(|e| {
+                write_error(aws_smithy_types::error::display::DisplayErrorContext(e).to_string())
+            })?;
         for item in page.items.unwrap_or_default() {
             if !keep.contains(&key_of(&item, key_attributes)) {
                 stale.push(item);

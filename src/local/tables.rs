@@ -3,8 +3,8 @@
 
 use crate::config::TableNames;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, ScalarAttributeType, TableStatus,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TableStatus,
 };
 use aws_sdk_dynamodb::Client;
 use serde_yaml::Value as Yaml;
@@ -33,7 +33,8 @@ pub enum TableError {
 pub fn specs() -> Result<Vec<TableSpec>, TableError> {
     let bad = |what: &str| TableError::Template(what.to_owned());
     let template: Yaml = serde_yaml::from_str(TEMPLATE).map_err(|e| bad(&e.to_string()))?;
-    let resources = template.get("Resources").and_then(Yaml::as_mapping).ok_or_else(|| bad("no Resources"))?;
+    let resources =
+        template.get("Resources").and_then(Yaml::as_mapping).ok_or_else(|| bad("no Resources"))?;
     let mut specs = Vec::new();
     for (id, resource) in resources {
         if resource.get("Type").and_then(Yaml::as_str) != Some("AWS::DynamoDB::Table") {
@@ -56,15 +57,11 @@ pub fn specs() -> Result<Vec<TableSpec>, TableError> {
 }
 
 fn seq<'a>(node: &'a Yaml, key: &str) -> Result<&'a Vec<Yaml>, TableError> {
-    node.get(key)
-        .and_then(Yaml::as_sequence)
-        .ok_or_else(|| TableError::Template(format!("{key} missing")))
+    node.get(key).and_then(Yaml::as_sequence).ok_or_else(|| TableError::Template(format!("{key} missing")))
 }
 
 fn text<'a>(node: &'a Yaml, key: &str) -> Result<&'a str, TableError> {
-    node.get(key)
-        .and_then(Yaml::as_str)
-        .ok_or_else(|| TableError::Template(format!("{key} missing")))
+    node.get(key).and_then(Yaml::as_str).ok_or_else(|| TableError::Template(format!("{key} missing")))
 }
 
 fn attribute(node: &Yaml) -> Result<AttributeDefinition, TableError> {
@@ -89,7 +86,8 @@ fn key_schema(node: &Yaml) -> Result<Vec<KeySchemaElement>, TableError> {
 }
 
 fn index(node: &Yaml) -> Result<GlobalSecondaryIndex, TableError> {
-    let projection = node.get("Projection").ok_or_else(|| TableError::Template("Projection missing".into()))?;
+    let projection =
+        node.get("Projection").ok_or_else(|| TableError::Template("Projection missing".into()))?;
     GlobalSecondaryIndex::builder()
         .index_name(text(node, "IndexName")?)
         .set_key_schema(Some(key_schema(node)?))

@@ -30,9 +30,8 @@ pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Clie
         .with_max_attempts(settings.max_attempts)
         .with_initial_backoff(Duration::from_millis(20))
         .with_max_backoff(attempt / 2);
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .retry_config(retries);
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).retry_config(retries);
     if let Endpoint::Local(url) = endpoint {
         loader = loader
             .endpoint_url(url)

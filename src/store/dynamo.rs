@@ -65,8 +65,7 @@ impl DynamoStore {
             Some(RoomRef::Id(id)) if listing => Some(id.as_str()),
             _ => None,
         };
-        let public_partition =
-            (listing && lookup.include_all_public_channels).then_some(ALL_PUBLIC_CHANNELS);
+        let public_partition = (listing && lookup.include_all_public_channels).then_some(ALL_PUBLIC_CHANNELS);
         let room_name = match lookup.room {
             Some(RoomRef::Name(name)) => Some(name.as_str()),
             _ => None,
@@ -108,10 +107,7 @@ impl DynamoStore {
 
     fn cached_permissions(&self) -> Option<PermissionRoles> {
         let guard = self.permissions.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < self.settings.permissions_ttl)
-            .map(|(_, p)| p.clone())
+        guard.as_ref().filter(|(at, _)| at.elapsed() < self.settings.permissions_ttl).map(|(_, p)| p.clone())
     }
 
     fn remember_permissions(&self, batch: &Batch) -> PermissionRoles {
@@ -170,9 +166,7 @@ impl DynamoStore {
     }
 
     async fn rooms_named(&self, name: &str) -> Result<Vec<RoomRecord>, StoreError> {
-        let items = self
-            .query_all(&self.tables.rooms, ROOM_NAME_INDEX, "name", name, None)
-            .await?;
+        let items = self.query_all(&self.tables.rooms, ROOM_NAME_INDEX, "name", name, None).await?;
         Ok(items.iter().filter_map(items::room_from).collect())
     }
 

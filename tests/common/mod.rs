@@ -62,7 +62,11 @@ pub struct Harness {
 
 /// Settings for tests: no permission cache, so each request reads what is stored.
 pub fn test_store_settings() -> StoreSettings {
-    StoreSettings { permissions_ttl: Duration::ZERO, request_budget: Duration::from_secs(10), ..Default::default() }
+    StoreSettings {
+        permissions_ttl: Duration::ZERO,
+        request_budget: Duration::from_secs(10),
+        ..Default::default()
+    }
 }
 
 impl Harness {

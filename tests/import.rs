@@ -1,0 +1,186 @@
+//! The importer: a Rocket.Chat export into the tables and back out through the
+//! endpoint, field for field.
+
+mod common;
+
+use common::*;
+use rc_integrations::import::{import_dir, ImportError, ImportOptions};
+use rc_integrations::local::tables;
+use rc_integrations::store::build_client;
+use serde_json::json;
+use std::path::Path;
+
+const ADMIN: (&str, &str) = ("admin0000000000001", "admin-token");
+
+fn admin_headers() -> [(&'static str, &'static str); 2] {
+    [("X-Auth-Token", ADMIN.1), ("X-User-Id", ADMIN.0)]
+}
+
+/// Documents in the forms mongoexport writes: relaxed and canonical Extended JSON.
+fn varied() -> Export {
+    let mut e = Export::default();
+    e.user(ADMIN.0, &["admin"], ADMIN.1)
+        .room("room-a", "alpha", "c")
+        .room("room-b", "beta", "c")
+        .permission("manage-outgoing-integrations", &["admin", "bot"]);
+    e.integrations.push(json!({
+        "_id": "relaxed", "type": "webhook-outgoing", "name": "Relaxed ünïcödé ✓", "enabled": true,
+        "channel": ["#alpha", "@bob", "#room-b"], "event": "sendMessage",
+        "triggerWords": [], "urls": ["https://example.org/hook?a=1&b=2"], "scriptError": null,
+        "retryCount": 6, "ratio": 0.25, "nested": {"deep": {"list": [1, "two", {"three": 3}], "empty": {}}},
+        "_createdAt": {"$date": "2017-01-05T17:06:05.660Z"},
+        "_createdBy": {"_id": ADMIN.0, "username": "admin"},
+        "_updatedAt": {"$date": "2018-02-03T04:05:06Z"}
+    }));
+    e.integrations.push(json!({
+        "_id": "canonical", "type": "webhook-incoming", "channel": "#beta",
+        "count": {"$numberLong": "9007199254740993"}, "small": {"$numberInt": "7"}, "half": {"$numberDouble": "0.5"},
+        "_createdAt": {"$date": {"$numberLong": "1483635965660"}},
+        "when": {"$date": 0}
+    }));
+    e.integrations.push(
+        json!({"_id": "no-room", "type": "webhook-outgoing", "channel": ["@alice", "all_private_groups"]}),
+    );
+    e
+}
+
+#[tokio::test]
+async fn documents_come_back_field_for_field() {
+    let h = Harness::export(&varied()).await;
+    assert_eq!(h.summary.integrations, 3);
+    assert_eq!(h.summary.integration_items, 4, "relaxed ×2 rooms, canonical ×1, no-room ×1");
+    assert_eq!(h.summary.unplaced_integrations, 1);
+    let alpha = h.get(&admin_headers(), "roomId=room-a&includeAllPublicChannels=false").await;
+    let expected_relaxed = json!({
+        "_id": "relaxed", "type": "webhook-outgoing", "name": "Relaxed ünïcödé ✓", "enabled": true,
+        "channel": ["#alpha", "@bob", "#room-b"], "event": "sendMessage",
+        "triggerWords": [], "urls": ["https://example.org/hook?a=1&b=2"], "scriptError": null,
+        "retryCount": 6, "ratio": 0.25, "nested": {"deep": {"list": [1, "two", {"three": 3}], "empty": {}}},
+        "_createdAt": "2017-01-05T17:06:05.660Z",
+        "_createdBy": {"_id": ADMIN.0, "username": "admin"},
+        "_updatedAt": "2018-02-03T04:05:06.000Z"
+    });
+    assert_eq!(alpha.body["integrations"], json!([expected_relaxed.clone()]));
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&alpha.body["integrations"][0]), keys(&expected_relaxed));
+
+    let beta = h.get(&admin_headers(), "roomName=beta&includeAllPublicChannels=false&count=0").await;
+    assert_eq!(beta.ids(), ["canonical", "relaxed"]);
+    assert_eq!(
+        beta.body["integrations"][0],
+        json!({"_id": "canonical", "type": "webhook-incoming", "channel": "#beta",
+            "count": 9007199254740993_i64, "small": 7, "half": 0.5,
+            "_createdAt": "2017-01-05T17:06:05.660Z", "when": "1970-01-01T00:00:00.000Z"})
+    );
+}
+
+async fn scan_all(h: &Harness) -> Vec<String> {
+    let mut rows = Vec::new();
+    for table in
+        [&h.tables.tokens, &h.tables.users, &h.tables.permissions, &h.tables.rooms, &h.tables.integrations]
+    {
+        let out = h.client.scan().table_name(table).send().await.unwrap();
+        let mut items: Vec<String> = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let mut pairs: Vec<_> = item.into_iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+                pairs.sort();
+                pairs.join(",")
+            })
+            .collect();
+        items.sort();
+        rows.push(format!("{}: {}", table.split_once("rc_").unwrap().1, items.join(" | ")));
+    }
+    rows
+}
+
+async fn reimport(
+    h: &Harness,
+    dir: &Path,
+    prune: bool,
+) -> Result<rc_integrations::import::Summary, ImportError> {
+    let options = ImportOptions { prune, ..ImportOptions::from_env() };
+    import_dir(&h.client, &h.tables, dir, options).await
+}
+
+#[tokio::test]
+async fn importing_twice_gives_the_same_tables() {
+    let export = varied();
+    let dir = export.write();
+    let h = Harness::from_dir(dir.path()).await;
+    let first = scan_all(&h).await;
+    assert!(first.iter().all(|t| !t.ends_with(": ")), "every table has items: {first:?}");
+    let summary = reimport(&h, dir.path(), false).await.unwrap();
+    assert_eq!(summary, h.summary);
+    assert_eq!(scan_all(&h).await, first);
+}
+
+#[tokio::test]
+async fn pruning_removes_what_the_export_no_longer_has() {
+    let mut export = varied();
+    export.user("leaver00000000001", &["admin"], "leaver-token");
+    let h = Harness::export(&export).await;
+    let leaver = [("X-Auth-Token", "leaver-token"), ("X-User-Id", "leaver00000000001")];
+    assert_eq!(h.get(&leaver, "roomId=room-a").await.status, 200);
+    // The relaxed integration leaves alpha; the leaver and their token are gone.
+    let mut next = varied();
+    next.integrations[0]["channel"] = json!(["#beta"]);
+    let dir = next.write();
+    let summary = reimport(&h, dir.path(), true).await.unwrap();
+    assert_eq!(summary.pruned_items, 3, "the alpha item, the user and the token");
+    assert_eq!(h.get(&leaver, "roomId=room-a").await.status, 401);
+    let alpha = h.get(&admin_headers(), "roomId=room-a&includeAllPublicChannels=false").await;
+    assert_eq!(alpha.ids(), Vec::<String>::new());
+    let fresh = Harness::from_dir(dir.path()).await;
+    let without_table_names = |rows: Vec<String>| {
+        rows.into_iter().map(|r| r.split_once(": ").unwrap().1.to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(without_table_names(scan_all(&h).await), without_table_names(scan_all(&fresh).await));
+}
+
+#[tokio::test]
+async fn malformed_files_are_reported_by_file_and_line_and_nothing_is_written() {
+    let good = varied().write();
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["users.json", "rocketchat_room.json", "rocketchat_integrations.json"] {
+        std::fs::copy(good.path().join(file), dir.path().join(file)).unwrap();
+    }
+    let mut integrations = std::fs::read_to_string(dir.path().join("rocketchat_integrations.json")).unwrap();
+    integrations.push_str("{\"_id\": \"bad-date\", \"_createdAt\": {\"$date\": \"not a date\"}}\n");
+    integrations.push_str("{\"_id\": 5}\n");
+    integrations.push_str("{broken\n");
+    std::fs::write(dir.path().join("rocketchat_integrations.json"), integrations).unwrap();
+    std::fs::write(
+        dir.path().join("rocketchat_room.json"),
+        "[\n{\"_id\": \"r\", \"t\": \"c\"},\n{\"name\": \"no id\"}\n]",
+    )
+    .unwrap();
+
+    let client = build_client(&endpoint(), &test_store_settings()).await;
+    let names = fresh_tables();
+    tables::create_missing(&client, &names).await.unwrap();
+    let error = import_dir(&client, &names, dir.path(), ImportOptions::from_env()).await.unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("rocketchat_integrations.json:6: invalid JSON"), "{text}");
+    // Documents are only checked once every file parses; fix the JSON and look again.
+    let fixed = std::fs::read_to_string(dir.path().join("rocketchat_integrations.json"))
+        .unwrap()
+        .replace("{broken\n", "");
+    std::fs::write(dir.path().join("rocketchat_integrations.json"), fixed).unwrap();
+    let text =
+        import_dir(&client, &names, dir.path(), ImportOptions::from_env()).await.unwrap_err().to_string();
+    assert!(text.contains("rocketchat_integrations.json:4: invalid $date"), "{text}");
+    assert!(text.contains("rocketchat_integrations.json:5: `_id` must be a non-empty string"), "{text}");
+    assert!(text.contains("rocketchat_room.json:3: `_id` must be a non-empty string"), "{text}");
+    for table in [&names.users, &names.tokens, &names.rooms, &names.integrations] {
+        let count = client.scan().table_name(table).send().await.unwrap().count;
+        assert_eq!(count, 0, "{table} must stay empty");
+    }
+    // A missing required file is named.
+    std::fs::remove_file(dir.path().join("users.json")).unwrap();
+    let text =
+        import_dir(&client, &names, dir.path(), ImportOptions::from_env()).await.unwrap_err().to_string();
+    assert!(text.contains("users.json"), "{text}");
+}

@@ -1,0 +1,189 @@
+//! Properties of a listing: its pages concatenate to the full sorted, visible list
+//! with no gap or duplicate, and `total` does not depend on `offset` or `count`.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use rc_integrations::document::Value;
+use rc_integrations::model::{Integration, RoomRecord};
+use rc_integrations::store::items::{self, Item};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const ROLES: [&str; 4] = ["r-all-out", "r-all-in", "r-own-out", "r-own-in"];
+const PERMISSIONS: [&str; 4] = [
+    "manage-outgoing-integrations",
+    "manage-incoming-integrations",
+    "manage-own-outgoing-integrations",
+    "manage-own-incoming-integrations",
+];
+
+fn base() -> Export {
+    let mut e = Export::default();
+    for (permission, role) in PERMISSIONS.iter().zip(ROLES) {
+        e.permission(permission, &[role]);
+    }
+    for mask in 1..16usize {
+        let roles: Vec<&str> = (0..4).filter(|b| mask & (1 << b) != 0).map(|b| ROLES[b]).collect();
+        e.user(&format!("u{mask:02}"), &roles, &format!("t{mask}"));
+    }
+    e
+}
+
+#[derive(Debug, Clone)]
+struct Spec {
+    outgoing: bool,
+    creator: Option<usize>,
+    created: i64,
+    name: Option<serde_json::Value>,
+    public: bool,
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    let name = prop_oneof![
+        Just(None),
+        Just(Some(json!(null))),
+        (0i64..3).prop_map(|n| Some(json!(n))),
+        "[ab]{0,2}".prop_map(|s| Some(json!(s))),
+    ];
+    (any::<bool>(), prop::option::of(1usize..4), 0i64..4, name, prop::bool::weighted(0.2)).prop_map(
+        |(outgoing, creator, created, name, public)| Spec { outgoing, creator, created, name, public },
+    )
+}
+
+fn sort() -> impl Strategy<Value = String> {
+    let key =
+        prop_oneof![Just("_createdAt"), Just("name"), Just("type"), Just("_createdBy._id"), Just("_id")];
+    prop::collection::vec((key, prop::bool::ANY), 0..3).prop_map(|keys| {
+        let mut seen = BTreeSet::new();
+        let fields: Vec<String> = keys
+            .into_iter()
+            .filter(|(k, _)| seen.insert(*k))
+            .map(|(k, asc)| format!("\"{k}\":{}", if asc { 1 } else { -1 }))
+            .collect();
+        format!("{{{}}}", fields.join(","))
+    })
+}
+
+async fn put_all(h: &Harness, table: &str, items: Vec<Item>) {
+    for chunk in items.chunks(25) {
+        let requests = chunk
+            .iter()
+            .map(|i| {
+                let put =
+                    aws_sdk_dynamodb::types::PutRequest::builder().set_item(Some(i.clone())).build().unwrap();
+                aws_sdk_dynamodb::types::WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        let out = h.client.batch_write_item().request_items(table, requests).send().await.unwrap();
+        assert!(out.unprocessed_items.unwrap_or_default().is_empty());
+    }
+}
+
+/// Stores the integrations under a new room and returns the room id, the ids the
+/// caller `mask` may see (by the rule of spec §4) and the ids put under
+/// `all_public_channels`, which every room shares.
+async fn seed(h: &Harness, specs: &[Spec], mask: usize) -> (String, BTreeSet<String>, Vec<String>) {
+    static ROOM: AtomicUsize = AtomicUsize::new(0);
+    let room = format!("room-{}", ROOM.fetch_add(1, Ordering::Relaxed));
+    let record = RoomRecord { id: room.clone(), name: Some(room.clone()), kind: "c".into() };
+    put_all(h, &h.tables.rooms, vec![items::room_item(&record)]).await;
+    let [all_out, all_in, own_out, own_in] = [0, 1, 2, 3].map(|b| mask & (1 << b) != 0);
+    let mut visible = BTreeSet::new();
+    let mut stored = Vec::new();
+    let mut public = Vec::new();
+    for (i, s) in specs.iter().enumerate() {
+        let id = format!("{room}-i{i:03}");
+        let creator = s.creator.map(|c| format!("u{c:02}"));
+        let mut doc = json!({"_id": id, "type": if s.outgoing { "webhook-outgoing" } else { "webhook-incoming" },
+            "channel": [format!("#{room}")], "_createdAt": {"$date": s.created * 86_400_000}});
+        if let Some(uid) = &creator {
+            doc["_createdBy"] = json!({"_id": uid});
+        }
+        if let Some(name) = &s.name {
+            doc["name"] = name.clone();
+        }
+        let own = creator.as_deref() == Some(format!("u{mask:02}").as_str());
+        let sees = if all_out && all_in {
+            true
+        } else if own_out && own_in {
+            own
+        } else {
+            (all_out && s.outgoing)
+                || (all_in && !s.outgoing)
+                || (own_out && s.outgoing && own)
+                || (own_in && !s.outgoing && own)
+        };
+        if sees {
+            visible.insert(id.clone());
+        }
+        let integration = Integration { id, doc: Value::from_extended_json(doc).unwrap() };
+        let partition = if s.public { "all_public_channels".to_owned() } else { room.clone() };
+        stored.push(items::integration_item(&integration, Some(&partition)));
+        if s.public {
+            public.push(integration.id.clone());
+            // Both targets: the listing must still show it once.
+            stored.push(items::integration_item(&integration, Some(&room)));
+        }
+    }
+    put_all(h, &h.tables.integrations, stored).await;
+    (room, visible, public)
+}
+
+/// Removes a case's `all_public_channels` items so the next case starts clean.
+async fn unseed_public(h: &Harness, ids: Vec<String>) {
+    for id in ids {
+        let key = [("_id", id), ("target", "all_public_channels".to_owned())];
+        let key = key.into_iter().map(|(k, v)| (k.to_owned(), items::s(v))).collect();
+        h.client.delete_item().table_name(&h.tables.integrations).set_key(Some(key)).send().await.unwrap();
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[test]
+fn pages_concatenate_to_the_full_listing() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let h = runtime.block_on(Harness::export(&base()));
+    let config = ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() };
+    proptest!(config, |(specs in prop::collection::vec(spec(), 0..30), mask in 1usize..16, sort in sort(), count in 1u64..8)| {
+        runtime.block_on(async {
+            let (room, visible, public) = seed(&h, &specs, mask).await;
+            let checked = async {
+                let creds = [("X-Auth-Token", format!("t{mask}")), ("X-User-Id", format!("u{mask:02}"))];
+                let headers: Vec<(&str, &str)> = creds.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let base = format!("roomId={room}&sort={}", urlencode(&sort));
+                let full = h.get(&headers, &format!("{base}&count=0")).await;
+                prop_assert_eq!(full.status, 200, "{}", full.text);
+                let all = full.ids();
+                prop_assert_eq!(all.iter().cloned().collect::<BTreeSet<_>>(), visible.clone());
+                prop_assert_eq!(all.len(), visible.len(), "duplicates in {:?}", all);
+                prop_assert_eq!(&full.body["total"], &json!(visible.len()));
+                let mut concatenated = Vec::new();
+                let mut offset = 0;
+                loop {
+                    let page = h.get(&headers, &format!("{base}&offset={offset}&count={count}")).await;
+                    prop_assert_eq!(&page.body["total"], &json!(visible.len()));
+                    prop_assert_eq!(&page.body["offset"], &json!(offset));
+                    let ids = page.ids();
+                    prop_assert_eq!(&page.body["count"], &json!(ids.len()));
+                    if ids.is_empty() {
+                        break;
+                    }
+                    prop_assert!(ids.len() as u64 <= count);
+                    concatenated.extend(ids);
+                    offset += count;
+                }
+                prop_assert_eq!(concatenated, all);
+                Ok(())
+            }
+            .await;
+            unseed_public(&h, public).await;
+            checked
+        })?;
+    });
+}
