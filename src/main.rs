@@ -31,6 +31,10 @@ enum Command {
         /// A Rocket.Chat export directory to load (default: the demo export).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Port of the embedded DynamoDB emulator, for other tools to share it
+        /// (default: any free port).
+        #[arg(long, default_value_t = 0)]
+        dynamodb_port: u16,
     },
     /// Load a Rocket.Chat export directory into the tables at the configured endpoint.
     Import {
@@ -47,9 +51,9 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init_pretty();
-    let command = Cli::parse().command.unwrap_or(Command::Serve { port: 3000, data: None });
+    let command = Cli::parse().command.unwrap_or(Command::Serve { port: 3000, data: None, dynamodb_port: 0 });
     let result = match command {
-        Command::Serve { port, data } => serve(port, data.as_deref()).await,
+        Command::Serve { port, data, dynamodb_port } => serve(port, data.as_deref(), dynamodb_port).await,
         Command::Import { dir, create_tables, prune } => import(&dir, create_tables, prune).await,
     };
     match result {
@@ -61,8 +65,11 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(port: u16, data: Option<&Path>) -> Result<(), String> {
-    let endpoint = local::endpoint_from_env().await.map_err(|e| e.to_string())?;
+async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(), String> {
+    let endpoint = match local::configured_endpoint() {
+        Some(endpoint) => endpoint,
+        None => Endpoint::Local(local::start_emulator(dynamodb_port).await.map_err(|e| e.to_string())?),
+    };
     let tables = TableNames::from_env();
     let client = local::client(&endpoint).await;
     tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
@@ -79,10 +86,7 @@ async fn serve(port: u16, data: Option<&Path>) -> Result<(), String> {
 }
 
 async fn import(dir: &Path, create_tables: bool, prune: bool) -> Result<(), String> {
-    let endpoint = match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
-        Ok(url) if !url.is_empty() => local::endpoint_from_env().await.map_err(|e| e.to_string())?,
-        _ => Endpoint::Aws,
-    };
+    let endpoint = local::configured_endpoint().unwrap_or(Endpoint::Aws);
     let tables = TableNames::from_env();
     // Bulk writes get a longer budget than a request does.
     let settings =

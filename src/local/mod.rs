@@ -9,32 +9,23 @@ use crate::{http, Service};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Starts the `dynoxide` emulator in this process on a loopback port and returns
-/// its endpoint URL. It lives as long as the Tokio runtime that started it.
-pub async fn start_emulator() -> std::io::Result<String> {
+/// Starts the `dynoxide` emulator in this process on a loopback port (0: any free
+/// one) and returns its endpoint URL. It lives as long as the Tokio runtime.
+pub async fn start_emulator(port: u16) -> std::io::Result<String> {
     let db = dynoxide::Database::memory().map_err(std::io::Error::other)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(dynoxide::server::serve_on(listener, db));
     Ok(url)
 }
 
-/// The endpoint to use: `AWS_ENDPOINT_URL_DYNAMODB` when set, else a fresh emulator.
-pub async fn endpoint_from_env() -> std::io::Result<Endpoint> {
-    match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
-        Ok(url) if !url.is_empty() => Ok(external(url)),
-        _ => Ok(Endpoint::Local(start_emulator().await?)),
-    }
-}
-
-/// An endpoint named by the environment. Local emulators take any credentials, so
-/// dummy ones are supplied when none are configured.
-fn external(url: String) -> Endpoint {
-    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() || std::env::var_os("AWS_PROFILE").is_some() {
-        Endpoint::Aws
-    } else {
-        Endpoint::Local(url)
-    }
+/// The endpoint named by `AWS_ENDPOINT_URL_DYNAMODB`, if any. Local emulators take
+/// any credentials, so dummy ones are supplied when none are configured.
+pub fn configured_endpoint() -> Option<Endpoint> {
+    let url = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok().filter(|u| !u.is_empty())?;
+    let has_credentials =
+        std::env::var_os("AWS_ACCESS_KEY_ID").is_some() || std::env::var_os("AWS_PROFILE").is_some();
+    Some(if has_credentials { Endpoint::Aws } else { Endpoint::Local(url) })
 }
 
 /// The client with the request-path settings from the environment.

@@ -36,7 +36,7 @@ pub fn endpoint() -> Endpoint {
                 std::thread::spawn(move || {
                     let runtime = tokio::runtime::Runtime::new().expect("runtime");
                     runtime.block_on(async {
-                        tx.send(start_emulator().await.expect("emulator")).expect("send");
+                        tx.send(start_emulator(0).await.expect("emulator")).expect("send");
                         std::future::pending::<()>().await
                     })
                 });
