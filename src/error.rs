@@ -19,6 +19,12 @@ pub enum ApiError {
     /// `sort` malformed; carries the raw parameter as the caller sent it.
     #[error("invalid sort")]
     InvalidSort(String),
+    /// `fields` malformed; carries the raw parameter.
+    #[error("invalid fields")]
+    InvalidFields(String),
+    /// `query` malformed or outside the supported subset; carries the raw parameter.
+    #[error("invalid query")]
+    InvalidQuery(String),
     /// DynamoDB unavailable, throttled past the retry budget or too slow.
     #[error("store unavailable")]
     Unavailable,
@@ -67,9 +73,9 @@ impl ApiError {
             ApiError::InvalidParams(sentence) => json!({
                 "success": false, "error": sentence, "errorType": "error-invalid-params"
             }),
-            ApiError::InvalidSort(raw) => {
-                typed(&format!("Invalid sort parameter provided: \"{raw}\""), "error-invalid-sort")
-            }
+            ApiError::InvalidSort(raw) => invalid_parameter("sort", raw),
+            ApiError::InvalidFields(raw) => invalid_parameter("fields", raw),
+            ApiError::InvalidQuery(raw) => invalid_parameter("query", raw),
             ApiError::Unavailable => {
                 typed("Service temporarily unavailable, please retry", "error-service-unavailable")
             }
@@ -79,6 +85,11 @@ impl ApiError {
             }
         }
     }
+}
+
+/// Rocket.Chat's answer to a malformed `sort`, `fields` or `query`, quoting it raw.
+fn invalid_parameter(name: &str, raw: &str) -> Json {
+    typed(&format!("Invalid {name} parameter provided: \"{raw}\""), &format!("error-invalid-{name}"))
 }
 
 /// Rocket.Chat's `Meteor.Error` shape: the type repeated in brackets after the text.

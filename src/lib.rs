@@ -1,8 +1,8 @@
 //! Rocket.Chat's `GET /api/v1/channels.getIntegrations` over DynamoDB.
 //!
 //! [`Service::get_integrations`] is the whole request, top to bottom:
-//! parse → fetch (one parallel round) → authenticate → authorize → room → select →
-//! page → respond. Transports ([`http`], the Lambda and local binaries) only adapt.
+//! parse → fetch (one parallel round) → authenticate → authorize → room → select
+//! (visibility ∧ query, sort) → page (project) → respond. Transports ([`http`], the Lambda and local binaries) only adapt.
 
 pub mod access;
 pub mod auth;
@@ -13,6 +13,8 @@ pub mod http;
 pub mod model;
 pub mod page;
 pub mod params;
+pub mod projection;
+pub mod query;
 pub mod request;
 pub mod room;
 pub mod select;
@@ -66,7 +68,8 @@ impl Service {
         request.room?;
         room::require_channel(snapshot.room)?;
         let listing = request.listing?;
-        let selected = select::select(snapshot.integrations, &visibility, &listing.sort);
-        Ok(page::respond(selected, listing.offset, listing.count))
+        let selected =
+            select::select(snapshot.integrations, &visibility, listing.filter.as_ref(), &listing.sort);
+        Ok(page::respond(selected, listing.offset, listing.count, &listing.fields))
     }
 }

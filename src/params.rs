@@ -69,7 +69,8 @@ fn non_negative(name: &str, text: &str) -> Result<u64, ApiError> {
 
 impl Sort {
     pub fn parse(raw: Option<&str>) -> Result<Sort, ApiError> {
-        let Some(text) = raw else { return Ok(Sort::default()) };
+        // An empty `sort` is no sort at all, as in Rocket.Chat.
+        let Some(text) = raw.filter(|t| !t.is_empty()) else { return Ok(Sort::default()) };
         let invalid = || ApiError::InvalidSort(text.to_owned());
         if text.len() > MAX_SORT_LEN {
             return Err(invalid());

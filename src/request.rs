@@ -5,6 +5,8 @@ use crate::config::PageSettings;
 use crate::error::ApiError;
 use crate::model::{RoomRef, MAX_KEY_BYTES};
 use crate::params::{Count, Offset, Sort};
+use crate::projection::Projection;
+use crate::query::Filter;
 
 /// The request as any transport hands it over: two headers and the query string.
 #[derive(Debug, Clone, Default)]
@@ -21,12 +23,15 @@ impl RawRequest {
     }
 }
 
-/// The paging and ordering of the listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the listing holds, in which order, which page, and how each item looks.
+#[derive(Debug, Clone)]
 pub struct Listing {
     pub offset: Offset,
     pub count: Count,
     pub sort: Sort,
+    pub fields: Projection,
+    /// The caller's `query`; only ever narrows what the room and visibility allow.
+    pub filter: Option<Filter>,
 }
 
 /// Everything the rest of the pipeline needs. Failures are kept, not raised, so that
@@ -68,5 +73,7 @@ fn listing(raw: &RawRequest, settings: &PageSettings) -> Result<Listing, ApiErro
         offset: Offset::parse(raw.param("offset"))?,
         count: Count::parse(raw.param("count"), settings)?,
         sort: Sort::parse(raw.param("sort"))?,
+        fields: Projection::parse(raw.param("fields"))?,
+        filter: raw.param("query").filter(|q| !q.is_empty()).map(Filter::parse).transpose()?,
     })
 }

@@ -4,17 +4,25 @@ use crate::access::Visibility;
 use crate::document::{compare, lookup, Value};
 use crate::model::Integration;
 use crate::params::{Direction, Sort};
+use crate::query::Filter;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-/// Visible integrations, each once (an integration may reach the room through more
-/// than one target), sorted by `sort` then `_id`.
-pub fn select(integrations: Vec<Integration>, visibility: &Visibility, sort: &Sort) -> Vec<Integration> {
+/// Visible integrations that match the caller's filter, each once (an integration
+/// may reach the room through more than one target), sorted by `sort` then `_id`.
+/// The filter is an extra condition: it can only remove items visibility allows.
+pub fn select(
+    integrations: Vec<Integration>,
+    visibility: &Visibility,
+    filter: Option<&Filter>,
+    sort: &Sort,
+) -> Vec<Integration> {
     let mut seen = HashSet::new();
     // Sort keys are extracted once per item, not once per comparison.
     let mut keyed: Vec<(Vec<Value>, Integration)> = integrations
         .into_iter()
-        .filter(|i| visibility.allows(i) && seen.insert(i.id.clone()))
+        .filter(|i| visibility.allows(i) && filter.is_none_or(|f| f.matches(&i.doc)))
+        .filter(|i| seen.insert(i.id.clone()))
         .map(|i| (sort.0.iter().map(|(path, dir)| sort_key(&i.doc, path, *dir)).collect(), i))
         .collect();
     keyed.sort_by(|(ka, a), (kb, b)| {

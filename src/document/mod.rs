@@ -10,7 +10,7 @@ mod order;
 mod path;
 
 pub use extjson::ExtJsonError;
-pub use order::compare;
+pub use order::{compare, compare_same_type};
 pub use path::lookup;
 
 use indexmap::IndexMap;

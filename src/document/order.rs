@@ -45,6 +45,12 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
     }
 }
 
+/// The order of two values of the same type bracket, `None` across types: how
+/// `$gt`, `$lt` and friends compare (a number is never greater than a string).
+pub fn compare_same_type(a: &Value, b: &Value) -> Option<Ordering> {
+    (type_rank(a) == type_rank(b)).then(|| compare(a, b))
+}
+
 fn compare_seq<'a>(
     mut x: impl Iterator<Item = &'a Value>,
     mut y: impl Iterator<Item = &'a Value>,

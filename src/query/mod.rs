@@ -1,0 +1,68 @@
+//! `query`: a MongoDB-style filter, parsed once into a typed tree, then matched
+//! against each visible integration. It can only narrow a listing: the pipeline
+//! applies it after, and in addition to, the room and visibility rules.
+
+mod matching;
+mod parse;
+
+use crate::document::Value;
+use regex::Regex;
+
+pub use parse::{MAX_DEPTH, MAX_QUERY_LEN};
+
+/// A parsed `query`; the empty query matches everything.
+#[derive(Debug, Clone)]
+pub struct Filter(Expr);
+
+#[derive(Debug, Clone)]
+enum Expr {
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Nor(Vec<Expr>),
+    /// Conditions on one dotted path, all of which must hold.
+    Field(String, Vec<Cond>),
+}
+
+#[derive(Debug, Clone)]
+enum Cond {
+    Eq(Value),
+    Ne(Value),
+    Gt(Value),
+    Gte(Value),
+    Lt(Value),
+    Lte(Value),
+    In(Vec<Pattern>),
+    Nin(Vec<Pattern>),
+    Exists(bool),
+    Regex(Regex),
+    Not(Vec<Cond>),
+    All(Vec<Pattern>),
+    Size(usize),
+    ElemMatch(ElemMatch),
+}
+
+/// A value to compare with, or a regular expression to match strings with.
+#[derive(Debug, Clone)]
+enum Pattern {
+    Value(Value),
+    Regex(Regex),
+}
+
+#[derive(Debug, Clone)]
+enum ElemMatch {
+    /// `{$elemMatch: {$gt: 1, $lt: 5}}`: conditions on the element itself.
+    Conds(Vec<Cond>),
+    /// `{$elemMatch: {name: "x"}}`: a query on each element as a document.
+    Query(Box<Expr>),
+}
+
+impl Filter {
+    /// Parses the raw parameter; any error is the parameter's 400.
+    pub fn parse(raw: &str) -> Result<Filter, crate::error::ApiError> {
+        parse::parse(raw).map(Filter).map_err(|_| crate::error::ApiError::InvalidQuery(raw.to_owned()))
+    }
+
+    pub fn matches(&self, doc: &Value) -> bool {
+        matching::expr(&self.0, doc)
+    }
+}
