@@ -7,30 +7,10 @@ use common::*;
 use proptest::prelude::*;
 use rc_integrations::document::Value;
 use rc_integrations::model::{Integration, RoomRecord};
-use rc_integrations::store::items::{self, Item};
+use rc_integrations::store::items;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-const ROLES: [&str; 4] = ["r-all-out", "r-all-in", "r-own-out", "r-own-in"];
-const PERMISSIONS: [&str; 4] = [
-    "manage-outgoing-integrations",
-    "manage-incoming-integrations",
-    "manage-own-outgoing-integrations",
-    "manage-own-incoming-integrations",
-];
-
-fn base() -> Export {
-    let mut e = Export::default();
-    for (permission, role) in PERMISSIONS.iter().zip(ROLES) {
-        e.permission(permission, &[role]);
-    }
-    for mask in 1..16usize {
-        let roles: Vec<&str> = (0..4).filter(|b| mask & (1 << b) != 0).map(|b| ROLES[b]).collect();
-        e.user(&format!("u{mask:02}"), &roles, &format!("t{mask}"));
-    }
-    e
-}
 
 #[derive(Debug, Clone)]
 struct Spec {
@@ -67,21 +47,6 @@ fn sort() -> impl Strategy<Value = String> {
     })
 }
 
-async fn put_all(h: &Harness, table: &str, items: Vec<Item>) {
-    for chunk in items.chunks(25) {
-        let requests = chunk
-            .iter()
-            .map(|i| {
-                let put =
-                    aws_sdk_dynamodb::types::PutRequest::builder().set_item(Some(i.clone())).build().unwrap();
-                aws_sdk_dynamodb::types::WriteRequest::builder().put_request(put).build()
-            })
-            .collect();
-        let out = h.client.batch_write_item().request_items(table, requests).send().await.unwrap();
-        assert!(out.unprocessed_items.unwrap_or_default().is_empty());
-    }
-}
-
 /// Stores the integrations under a new room and returns the room id, the ids the
 /// caller `mask` may see (by the rule of spec §4) and the ids put under
 /// `all_public_channels`, which every room shares.
@@ -89,8 +54,7 @@ async fn seed(h: &Harness, specs: &[Spec], mask: usize) -> (String, BTreeSet<Str
     static ROOM: AtomicUsize = AtomicUsize::new(0);
     let room = format!("room-{}", ROOM.fetch_add(1, Ordering::Relaxed));
     let record = RoomRecord { id: room.clone(), name: Some(room.clone()), kind: "c".into() };
-    put_all(h, &h.tables.rooms, vec![items::room_item(&record)]).await;
-    let [all_out, all_in, own_out, own_in] = [0, 1, 2, 3].map(|b| mask & (1 << b) != 0);
+    put_items(h, &h.tables.rooms, vec![items::room_item(&record)]).await;
     let mut visible = BTreeSet::new();
     let mut stored = Vec::new();
     let mut public = Vec::new();
@@ -106,17 +70,7 @@ async fn seed(h: &Harness, specs: &[Spec], mask: usize) -> (String, BTreeSet<Str
             doc["name"] = name.clone();
         }
         let own = creator.as_deref() == Some(format!("u{mask:02}").as_str());
-        let sees = if all_out && all_in {
-            true
-        } else if own_out && own_in {
-            own
-        } else {
-            (all_out && s.outgoing)
-                || (all_in && !s.outgoing)
-                || (own_out && s.outgoing && own)
-                || (own_in && !s.outgoing && own)
-        };
-        if sees {
+        if sees(mask, s.outgoing, own) {
             visible.insert(id.clone());
         }
         let integration = Integration { id, doc: Value::from_extended_json(doc).unwrap() };
@@ -128,7 +82,7 @@ async fn seed(h: &Harness, specs: &[Spec], mask: usize) -> (String, BTreeSet<Str
             stored.push(items::integration_item(&integration, Some(&room)));
         }
     }
-    put_all(h, &h.tables.integrations, stored).await;
+    put_items(h, &h.tables.integrations, stored).await;
     (room, visible, public)
 }
 
@@ -148,7 +102,7 @@ fn urlencode(text: &str) -> String {
 #[test]
 fn pages_concatenate_to_the_full_listing() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let h = runtime.block_on(Harness::export(&base()));
+    let h = runtime.block_on(Harness::export(&mask_world()));
     let config = ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() };
     proptest!(config, |(specs in prop::collection::vec(spec(), 0..30), mask in 1usize..16, sort in sort(), count in 1u64..8)| {
         runtime.block_on(async {

@@ -198,3 +198,59 @@ impl Export {
         self
     }
 }
+
+/// Writes items straight into a table (for data the importer would not produce).
+pub async fn put_items(h: &Harness, table: &str, items: Vec<rc_integrations::store::items::Item>) {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    for chunk in items.chunks(25) {
+        let requests = chunk
+            .iter()
+            .map(|i| {
+                let put = PutRequest::builder().set_item(Some(i.clone())).build().unwrap();
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        let out = h.client.batch_write_item().request_items(table, requests).send().await.unwrap();
+        assert!(out.unprocessed_items.unwrap_or_default().is_empty());
+    }
+}
+
+/// Roles granting, in order, manage-outgoing, manage-incoming, manage-own-outgoing
+/// and manage-own-incoming integrations.
+pub const MASK_ROLES: [&str; 4] = ["r-all-out", "r-all-in", "r-own-out", "r-own-in"];
+
+/// Users `u01`…`u15` (token `t<mask>`), user `uNN` holding the permissions whose
+/// bits are set in NN, each through a role of its own.
+pub fn mask_world() -> Export {
+    let mut e = Export::default();
+    let permissions = [
+        "manage-outgoing-integrations",
+        "manage-incoming-integrations",
+        "manage-own-outgoing-integrations",
+        "manage-own-incoming-integrations",
+    ];
+    for (permission, role) in permissions.iter().zip(MASK_ROLES) {
+        e.permission(permission, &[role]);
+    }
+    for mask in 1..16usize {
+        let roles: Vec<&str> = (0..4).filter(|b| mask & (1 << b) != 0).map(|b| MASK_ROLES[b]).collect();
+        e.user(&format!("u{mask:02}"), &roles, &format!("t{mask}"));
+    }
+    e
+}
+
+/// Spec §4, written out independently of the implementation: may the holder of
+/// `mask` see an integration of this direction, created by them (`own`) or not?
+pub fn sees(mask: usize, outgoing: bool, own: bool) -> bool {
+    let [all_out, all_in, own_out, own_in] = [0, 1, 2, 3].map(|b| mask & (1 << b) != 0);
+    if all_out && all_in {
+        true
+    } else if own_out && own_in {
+        own
+    } else {
+        (all_out && outgoing)
+            || (all_in && !outgoing)
+            || (own_out && outgoing && own)
+            || (own_in && !outgoing && own)
+    }
+}

@@ -1,0 +1,85 @@
+//! CPU per request once the data has arrived: visibility ∧ query, sort, page,
+//! project, serialize, for rooms of realistic integrations. The reference in the
+//! same run is serializing the same response body alone.
+//!
+//! `cargo bench --bench pipeline` (add `-- --quick` for a fast pass).
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use rc_integrations::access::Visibility;
+use rc_integrations::document::Value;
+use rc_integrations::model::Integration;
+use rc_integrations::params::{Count, Offset, Sort};
+use rc_integrations::projection::Projection;
+use rc_integrations::query::Filter;
+use rc_integrations::{page, select};
+use serde_json::json;
+
+/// A room of `n` integrations shaped like the contract's Guggy example.
+fn room(n: usize) -> Vec<Integration> {
+    (0..n)
+        .map(|i| {
+            let doc = json!({
+                "_id": format!("int{i:07}"), "enabled": i % 3 != 0, "username": "rocket.cat",
+                "alias": format!("Bot {i}"), "avatar": "https://image.ibb.co/jW8Eme/Guggy_Logo.png",
+                "name": format!("{} {i}", ["Guggy", "Deploy", "Echo", "Relay"][i % 4]),
+                "triggerWords": ["!guggy", "guggy", "gif+"], "urls": ["http://text2gif.guggy.com/guggify"],
+                "token": "8DFS89DMKLWEN", "script": "/* Some script */", "scriptEnabled": true,
+                "impersonateUser": false, "scriptCompiled": "/* Some script compiled */", "scriptError": null,
+                "type": if i % 2 == 0 { "webhook-outgoing" } else { "webhook-incoming" },
+                "userId": "rocket.cat", "channel": ["#general"],
+                "_createdAt": {"$date": 1_483_635_965_660_i64 + (i as i64 * 7919) % 100_000_000},
+                "_createdBy": {"username": "graywolf336", "_id": format!("user{}", i % 10)},
+                "_updatedAt": {"$date": 1_483_635_965_660_i64},
+            });
+            Integration { id: format!("int{i:07}"), doc: Value::from_extended_json(doc).unwrap() }
+        })
+        .collect()
+}
+
+fn pipeline(c: &mut Criterion) {
+    let everything = Visibility::Everything;
+    let sort = Sort::default();
+    let fields = Projection::default();
+    let typical = Filter::parse(r#"{"type":"webhook-outgoing","name":{"$regex":"^gug","$options":"i"},"_createdBy._id":{"$in":["user0","user2","user4"]}}"#).unwrap();
+    for n in [10, 100, 1_000, 10_000] {
+        let integrations = room(n);
+        let mut group = c.benchmark_group(format!("room_{n}"));
+        for (label, count) in [("page50", Count::Limit(50)), ("all", Count::All)] {
+            group.bench_function(BenchmarkId::new("pipeline", label), |b| {
+                b.iter(|| {
+                    let selected = select::select(integrations.clone(), &everything, None, &sort);
+                    let body = page::respond(selected, Offset(0), count, &fields);
+                    black_box(serde_json::to_vec(&body).unwrap())
+                })
+            });
+            let body = page::respond(
+                select::select(integrations.clone(), &everything, None, &sort),
+                Offset(0),
+                count,
+                &fields,
+            );
+            group.bench_function(BenchmarkId::new("serialize_only", label), |b| {
+                b.iter(|| black_box(serde_json::to_vec(&body).unwrap()))
+            });
+        }
+        group.bench_function(BenchmarkId::new("clone_input", "reference"), |b| {
+            b.iter(|| black_box(integrations.clone()))
+        });
+        if n == 1_000 {
+            group.bench_function(BenchmarkId::new("pipeline_with_query", "page50"), |b| {
+                b.iter(|| {
+                    let selected = select::select(integrations.clone(), &everything, Some(&typical), &sort);
+                    let body = page::respond(selected, Offset(0), Count::Limit(50), &fields);
+                    black_box(serde_json::to_vec(&body).unwrap())
+                })
+            });
+            group.bench_function(BenchmarkId::new("query_parse", "typical"), |b| {
+                b.iter(|| black_box(Filter::parse(black_box(r#"{"type":"webhook-outgoing","name":{"$regex":"^gug","$options":"i"},"_createdBy._id":{"$in":["user0","user2","user4"]}}"#)).unwrap()))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);
