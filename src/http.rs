@@ -41,7 +41,7 @@ async fn get_integrations(
             .collect(),
     };
     match service.get_integrations(&raw).await {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(body) => json_response(StatusCode::OK, body),
         Err(error) => error.into_response(),
     }
 }
@@ -59,7 +59,7 @@ async fn method_not_allowed() -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        let mut response = json_response(status, &self.body());
+        let mut response = json_response(status, self.body().to_string());
         if self == ApiError::Unavailable {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
         }
@@ -67,9 +67,9 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+fn json_response(status: StatusCode, body: String) -> Response {
     let headers = [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")];
-    (status, headers, body.to_string()).into_response()
+    (status, headers, body).into_response()
 }
 
 /// One log line per request: id, status, latency and the caller's user id. Never the

@@ -43,8 +43,8 @@ impl Service {
         Service { store, pages }
     }
 
-    /// Answers one request with the success body or the error that decides it.
-    pub async fn get_integrations(&self, raw: &RawRequest) -> Result<serde_json::Value, ApiError> {
+    /// Answers one request with the success body (JSON text) or the error that decides it.
+    pub async fn get_integrations(&self, raw: &RawRequest) -> Result<String, ApiError> {
         let request = request::parse(raw, &self.pages);
         let credentials = request.credentials.as_ref().ok_or(ApiError::Unauthorized)?;
 

@@ -1,8 +1,9 @@
 //! `fields`: a MongoDB projection that can only hide fields.
 
+use crate::document::{Map, Value};
 use crate::error::ApiError;
 use crate::params::valid_path;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 /// Fields Rocket.Chat never returns from this endpoint, whatever `fields` says.
 pub const ALWAYS_EXCLUDED: [&str; 4] = ["joinCode", "members", "importIds", "e2e"];
@@ -81,8 +82,8 @@ impl Projection {
     }
 
     /// The document as the caller asked to see it.
-    pub fn apply(&self, doc: Json) -> Json {
-        let Json::Object(mut map) = doc else { return doc };
+    pub fn apply(&self, doc: Value) -> Value {
+        let Value::Object(mut map) = doc else { return doc };
         for key in ALWAYS_EXCLUDED {
             map.shift_remove(key);
         }
@@ -90,7 +91,7 @@ impl Projection {
             map.shift_remove("_id");
         }
         let paths: Vec<&[String]> = self.paths.iter().map(Vec::as_slice).collect();
-        Json::Object(match self.mode {
+        Value::Object(match self.mode {
             Mode::All => map,
             Mode::Exclude => exclude(map, &paths),
             Mode::Include => {
@@ -105,7 +106,7 @@ impl Projection {
     }
 }
 
-fn include(map: Map<String, Json>, paths: &[&[String]]) -> Map<String, Json> {
+fn include(map: Map, paths: &[&[String]]) -> Map {
     let mut out = Map::new();
     for (key, value) in map {
         let deeper: Vec<&[String]> = paths.iter().filter(|p| p[0] == key).map(|p| &p[1..]).collect();
@@ -117,19 +118,19 @@ fn include(map: Map<String, Json>, paths: &[&[String]]) -> Map<String, Json> {
             continue;
         }
         match value {
-            Json::Object(inner) => {
-                out.insert(key, Json::Object(include(inner, &deeper)));
+            Value::Object(inner) => {
+                out.insert(key, Value::Object(include(inner, &deeper)));
             }
             // Through an array, the projection applies to each sub-document in it.
-            Json::Array(items) => {
+            Value::Array(items) => {
                 let kept = items
                     .into_iter()
                     .filter_map(|item| match item {
-                        Json::Object(inner) => Some(Json::Object(include(inner, &deeper))),
+                        Value::Object(inner) => Some(Value::Object(include(inner, &deeper))),
                         _ => None,
                     })
                     .collect();
-                out.insert(key, Json::Array(kept));
+                out.insert(key, Value::Array(kept));
             }
             _ => {}
         }
@@ -137,7 +138,7 @@ fn include(map: Map<String, Json>, paths: &[&[String]]) -> Map<String, Json> {
     out
 }
 
-fn exclude(mut map: Map<String, Json>, paths: &[&[String]]) -> Map<String, Json> {
+fn exclude(mut map: Map, paths: &[&[String]]) -> Map {
     for path in paths {
         if path.len() == 1 {
             map.shift_remove(&path[0]);
@@ -150,10 +151,10 @@ fn exclude(mut map: Map<String, Json>, paths: &[&[String]]) -> Map<String, Json>
             continue;
         }
         match value {
-            Json::Object(inner) => *inner = exclude(std::mem::take(inner), &deeper),
-            Json::Array(items) => {
+            Value::Object(inner) => *inner = exclude(std::mem::take(inner), &deeper),
+            Value::Array(items) => {
                 for item in items.iter_mut() {
-                    if let Json::Object(inner) = item {
+                    if let Value::Object(inner) = item {
                         *inner = exclude(std::mem::take(inner), &deeper);
                     }
                 }
@@ -170,7 +171,8 @@ mod tests {
     use serde_json::json;
 
     fn project(fields: &str, doc: Json) -> Json {
-        Projection::parse(Some(fields)).unwrap().apply(doc)
+        let doc = Value::from_extended_json(doc).unwrap();
+        Projection::parse(Some(fields)).unwrap().apply(doc).to_wire()
     }
 
     #[test]

@@ -17,24 +17,36 @@ pub fn select(
     filter: Option<&Filter>,
     sort: &Sort,
 ) -> Vec<Integration> {
-    let mut seen = HashSet::new();
-    // Sort keys are extracted once per item, not once per comparison.
-    let mut keyed: Vec<(Vec<Value>, Integration)> = integrations
+    let mut seen = HashSet::with_capacity(integrations.len());
+    let chosen: Vec<Integration> = integrations
         .into_iter()
         .filter(|i| visibility.allows(i) && filter.is_none_or(|f| f.matches(&i.doc)))
         .filter(|i| seen.insert(i.id.clone()))
-        .map(|i| (sort.0.iter().map(|(path, dir)| sort_key(&i.doc, path, *dir)).collect(), i))
         .collect();
-    keyed.sort_by(|(ka, a), (kb, b)| {
-        ka.iter()
-            .zip(kb)
+    let order = sorted_order(&chosen, sort);
+    let mut slots: Vec<Option<Integration>> = chosen.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// The positions of `items` in sorted order. Keys are looked up once per item and
+/// borrowed, not cloned.
+fn sorted_order(items: &[Integration], sort: &Sort) -> Vec<usize> {
+    let keys: Vec<Vec<&Value>> = items
+        .iter()
+        .map(|i| sort.0.iter().map(|(path, dir)| sort_key(&i.doc, path, *dir)).collect())
+        .collect();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        keys[a]
+            .iter()
+            .zip(&keys[b])
             .zip(&sort.0)
             .map(|((x, y), (_, dir))| directed(compare(x, y), *dir))
             .find(|o| o.is_ne())
             .unwrap_or(Ordering::Equal)
-            .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
+            .then_with(|| items[a].id.as_bytes().cmp(items[b].id.as_bytes()))
     });
-    keyed.into_iter().map(|(_, i)| i).collect()
+    order
 }
 
 fn directed(order: Ordering, direction: Direction) -> Ordering {
@@ -46,18 +58,17 @@ fn directed(order: Ordering, direction: Direction) -> Ordering {
 
 /// The value MongoDB sorts a document by: missing is null, and an array sorts by its
 /// smallest element ascending, its largest descending.
-fn sort_key(doc: &Value, path: &str, direction: Direction) -> Value {
-    let mut candidates = Vec::new();
-    for found in lookup(doc, path) {
-        match found {
-            Value::Array(items) if items.is_empty() => candidates.push(&Value::Null),
-            Value::Array(items) => candidates.extend(items.iter()),
-            other => candidates.push(other),
-        }
-    }
+fn sort_key<'a>(doc: &'a Value, path: &str, direction: Direction) -> &'a Value {
+    const NULL: &Value = &Value::Null;
+    let found = lookup(doc, path);
+    let candidates = found.iter().flat_map(|v| match v {
+        Value::Array(items) if items.is_empty() => std::slice::from_ref(NULL).iter(),
+        Value::Array(items) => items.iter(),
+        other => std::slice::from_ref(*other).iter(),
+    });
     let pick = match direction {
-        Direction::Ascending => candidates.into_iter().min_by(|a, b| compare(a, b)),
-        Direction::Descending => candidates.into_iter().max_by(|a, b| compare(a, b)),
+        Direction::Ascending => candidates.min_by(|a, b| compare(a, b)),
+        Direction::Descending => candidates.max_by(|a, b| compare(a, b)),
     };
-    pick.cloned().unwrap_or(Value::Null)
+    pick.unwrap_or(NULL)
 }

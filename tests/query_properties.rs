@@ -199,7 +199,7 @@ proptest! {
             filter.matches(&sample_doc());
         }
         if let Ok(p) = Projection::parse(Some(&raw)) {
-            p.apply(sample_doc().to_wire());
+            p.apply(sample_doc());
         }
     }
 
@@ -210,7 +210,7 @@ proptest! {
             filter.matches(&sample_doc());
         }
         if let Ok(p) = Projection::parse(Some(&raw)) {
-            p.apply(sample_doc().to_wire());
+            p.apply(sample_doc());
         }
     }
 }

@@ -2,14 +2,14 @@
 //!
 //! JSON alone cannot tell a date from a string or an `Int64` from a double, yet
 //! MongoDB's ordering and Rocket.Chat's wire format both depend on it. Documents
-//! are parsed once from MongoDB Extended JSON into [`Value`] and rendered either
-//! for the wire ([`Value::to_wire`]) or for storage ([`Value::to_stored`]).
+//! are parsed once from MongoDB Extended JSON into [`Value`] and serialized either
+//! for the wire ([`Wire`]) or for storage ([`Value::to_stored`]).
 
 mod extjson;
 mod order;
 mod path;
 
-pub use extjson::ExtJsonError;
+pub use extjson::{ExtJsonError, Wire};
 pub use order::{compare, compare_same_type};
 pub use path::lookup;
 

@@ -106,7 +106,7 @@ pub fn integration_item(integration: &Integration, partition: Option<&str>) -> I
     let mut item = Item::from([
         ("_id".into(), s(integration.id.as_str())),
         ("target".into(), s(partition.unwrap_or(UNPLACED))),
-        ("doc".into(), s(integration.doc.to_stored().to_string())),
+        ("doc".into(), s(integration.doc.to_stored())),
     ]);
     if let Some(room) = partition {
         item.insert("roomId".into(), s(room));
@@ -115,7 +115,6 @@ pub fn integration_item(integration: &Integration, partition: Option<&str>) -> I
 }
 
 pub fn integration_from(item: &Item) -> Option<Integration> {
-    let json = serde_json::from_str(get_str(item, "doc")?).ok()?;
-    let doc = Value::from_extended_json(json).ok()?;
+    let doc = Value::from_extended_json_str(get_str(item, "doc")?).ok()?;
     Some(Integration { id: get_str(item, "_id")?.to_owned(), doc })
 }
