@@ -62,6 +62,8 @@ impl Service {
                 ApiError::Unavailable
             })?;
 
+        tracing::debug!(read_units = snapshot.read_units, "DynamoDB reads");
+
         let now = chrono::Utc::now().timestamp();
         let user = auth::authenticate(credentials, snapshot.token, snapshot.user, now)?;
         let visibility = access::authorize(&user, &snapshot.permissions)?;

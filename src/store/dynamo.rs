@@ -5,7 +5,7 @@ use super::{Lookup, Snapshot, Store, StoreError};
 use crate::access::PERMISSIONS;
 use crate::config::{StoreSettings, TableNames, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX};
 use crate::model::{Integration, PermissionRoles, RoomRecord, RoomRef};
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
 use aws_sdk_dynamodb::Client;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
@@ -34,6 +34,13 @@ impl Store for DynamoStore {
 #[derive(Default)]
 struct Batch {
     items: HashMap<String, Vec<Item>>,
+    read_units: f64,
+}
+
+/// Items a call read and the read capacity it consumed.
+struct Read<T> {
+    items: T,
+    read_units: f64,
 }
 
 impl DynamoStore {
@@ -84,24 +91,31 @@ impl DynamoStore {
             None => self.remember_permissions(&batch),
         };
         let first = |table: &str| batch.items.get(table).and_then(|items| items.first());
-        let mut room = match lookup.room {
+        let room = match lookup.room {
             Some(RoomRef::Id(_)) => first(&self.tables.rooms).and_then(items::room_from),
-            _ => named_rooms.and_then(pick_channel),
+            _ => named_rooms.as_ref().and_then(|r| pick_channel(&r.items)),
         };
-        let mut integrations = in_room.unwrap_or_default();
         // A room named rather than identified costs a second round for its partition.
-        if let (Some(found), Some(RoomRef::Name(_))) = (&room, lookup.room) {
-            if lookup.with_integrations {
-                integrations = self.partition(&found.id).await?;
+        let named_room_partition = match (&room, lookup.room) {
+            (Some(found), Some(RoomRef::Name(_))) if lookup.with_integrations => {
+                Some(self.partition(&found.id).await?)
             }
+            _ => None,
+        };
+        let reads = [in_room, named_room_partition, in_public].into_iter().flatten();
+        let mut read_units = batch.read_units + named_rooms.as_ref().map_or(0.0, |r| r.read_units);
+        let mut integrations = Vec::new();
+        for read in reads {
+            read_units += read.read_units;
+            integrations.extend(read.items);
         }
-        integrations.extend(in_public.unwrap_or_default());
         Ok(Snapshot {
             token: first(&self.tables.tokens).and_then(items::token_from),
             user: first(&self.tables.users).and_then(items::user_from),
             permissions,
-            room: room.take(),
+            room,
             integrations,
+            read_units,
         })
     }
 
@@ -149,12 +163,15 @@ impl DynamoStore {
                 .client
                 .batch_get_item()
                 .set_request_items(Some(request))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
                 .map_err(call_error)?;
             for (table, found) in output.responses.unwrap_or_default() {
                 batch.items.entry(table).or_default().extend(found);
             }
+            batch.read_units +=
+                output.consumed_capacity.iter().flatten().filter_map(|c| c.capacity_units).sum::<f64>();
             request = output.unprocessed_keys.unwrap_or_default();
             if !request.is_empty() {
                 // DynamoDB's advice for unprocessed keys: back off, then ask again.
@@ -165,17 +182,21 @@ impl DynamoStore {
         Ok(batch)
     }
 
-    async fn rooms_named(&self, name: &str) -> Result<Vec<RoomRecord>, StoreError> {
-        let items = self.query_all(&self.tables.rooms, ROOM_NAME_INDEX, "name", name, None).await?;
-        Ok(items.iter().filter_map(items::room_from).collect())
+    async fn rooms_named(&self, name: &str) -> Result<Read<Vec<RoomRecord>>, StoreError> {
+        let read = self.query_all(&self.tables.rooms, ROOM_NAME_INDEX, "name", name, None).await?;
+        Ok(Read {
+            items: read.items.iter().filter_map(items::room_from).collect(),
+            read_units: read.read_units,
+        })
     }
 
     /// Every integration stored under one partition of the `roomId` index, all pages.
-    async fn partition(&self, room_id: &str) -> Result<Vec<Integration>, StoreError> {
-        let items = self
+    async fn partition(&self, room_id: &str) -> Result<Read<Vec<Integration>>, StoreError> {
+        let read = self
             .query_all(&self.tables.integrations, INTEGRATION_ROOM_INDEX, "roomId", room_id, Some("doc"))
             .await?;
-        Ok(items
+        let integrations = read
+            .items
             .iter()
             .filter_map(|item| {
                 let parsed = items::integration_from(item);
@@ -184,7 +205,8 @@ impl DynamoStore {
                 }
                 parsed
             })
-            .collect())
+            .collect();
+        Ok(Read { items: integrations, read_units: read.read_units })
     }
 
     /// A GSI query followed to its last page (`LastEvaluatedKey` until absent; an
@@ -196,8 +218,9 @@ impl DynamoStore {
         attribute: &str,
         value: &str,
         projection: Option<&str>,
-    ) -> Result<Vec<Item>, StoreError> {
+    ) -> Result<Read<Vec<Item>>, StoreError> {
         let mut items = Vec::new();
+        let mut read_units = 0.0;
         let mut start: Option<Item> = None;
         loop {
             let mut query = self
@@ -208,7 +231,8 @@ impl DynamoStore {
                 .key_condition_expression("#k = :v")
                 .expression_attribute_names("#k", attribute)
                 .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
-                .set_exclusive_start_key(start.take());
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total);
             if let Some(attr) = projection {
                 query = query
                     .projection_expression("#k, #p, #id")
@@ -217,18 +241,18 @@ impl DynamoStore {
             }
             let page = query.send().await.map_err(call_error)?;
             items.extend(page.items.unwrap_or_default());
+            read_units += page.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or_default();
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
+                _ => return Ok(Read { items, read_units }),
             }
         }
     }
 }
 
 /// A room looked up by name: Rocket.Chat names are unique, but prefer a channel.
-fn pick_channel(rooms: Vec<RoomRecord>) -> Option<RoomRecord> {
-    let channel = rooms.iter().position(|r| r.kind == "c" || r.kind == "l");
-    channel.map(|i| rooms[i].clone()).or_else(|| rooms.into_iter().next())
+fn pick_channel(rooms: &[RoomRecord]) -> Option<RoomRecord> {
+    rooms.iter().find(|r| r.kind == "c" || r.kind == "l").or(rooms.first()).cloned()
 }
 
 async fn optional<T, F>(future: Option<F>) -> Result<Option<T>, StoreError>

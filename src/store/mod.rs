@@ -30,6 +30,8 @@ pub struct Snapshot {
     pub permissions: PermissionRoles,
     pub room: Option<RoomRecord>,
     pub integrations: Vec<Integration>,
+    /// Read capacity units DynamoDB reports for the request's reads.
+    pub read_units: f64,
 }
 
 /// The store could not answer within its budget. The detail is for logs only.

@@ -46,6 +46,26 @@ pub fn endpoint() -> Endpoint {
         .clone()
 }
 
+/// The URL of the test endpoint, for tools that sit in front of it.
+pub fn endpoint_url() -> String {
+    match endpoint() {
+        Endpoint::Local(url) => url,
+        Endpoint::Aws => std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("an endpoint URL"),
+    }
+}
+
+/// A store and router over `tables` reached through `url` (e.g. a proxy).
+pub async fn service_via(
+    url: &str,
+    tables: &TableNames,
+    settings: StoreSettings,
+) -> (Arc<DynamoStore>, Router) {
+    let client = build_client(&Endpoint::Local(url.to_owned()), &settings).await;
+    let store = Arc::new(DynamoStore::new(client, tables.clone(), settings));
+    let router = http::router(Arc::new(Service::new(store.clone(), PageSettings::default())));
+    (store, router)
+}
+
 /// Table names unique to this process and call.
 pub fn fresh_tables() -> TableNames {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -98,6 +118,16 @@ impl Harness {
     /// GET with the given headers and raw query string.
     pub async fn get(&self, headers: &[(&str, &str)], query: &str) -> Reply {
         self.request("GET", &format!("{}?{query}", http::PATH), headers).await
+    }
+
+    /// The same tables, reached through another router (e.g. one behind a proxy).
+    pub fn with_router(&self, router: Router) -> Harness {
+        Harness {
+            router,
+            client: self.client.clone(),
+            tables: self.tables.clone(),
+            summary: self.summary.clone(),
+        }
     }
 
     pub async fn as_admin(&self, query: &str) -> Reply {

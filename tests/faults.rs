@@ -1,0 +1,116 @@
+//! DynamoDB faults (issue #5): through a fault-injecting proxy, a transient fault is
+//! retried and the request then answers exactly as without it; a persistent one is
+//! the contract's 503 with `Retry-After`, never a 500, a hang or internal text.
+
+mod common;
+#[path = "support/dynamo_proxy.rs"]
+mod dynamo_proxy;
+
+use common::*;
+use dynamo_proxy::{Fault, Proxy};
+use rc_integrations::config::StoreSettings;
+use std::time::Duration;
+
+const UNAVAILABLE: &str = r#"{"success":false,"error":"Service temporarily unavailable, please retry [error-service-unavailable]","errorType":"error-service-unavailable"}"#;
+
+/// A small budget so that hangs and persistent faults end quickly.
+fn settings() -> StoreSettings {
+    StoreSettings {
+        request_budget: Duration::from_millis(1500),
+        max_attempts: 3,
+        permissions_ttl: Duration::ZERO,
+    }
+}
+
+/// Guards against a hang: a request must end within a few budgets whatever happens.
+async fn ask(h: &Harness, query: &str) -> Reply {
+    let limit = settings().request_budget * 4;
+    tokio::time::timeout(limit, h.as_admin(query)).await.expect("the request hung past its budget")
+}
+
+fn throttling() -> Vec<(&'static str, Fault)> {
+    let error = |status, error_type| Fault::Error { status, error_type };
+    vec![
+        ("ThrottlingException", error(400, "ThrottlingException")),
+        ("ProvisionedThroughputExceededException", error(400, "ProvisionedThroughputExceededException")),
+        ("RequestLimitExceeded", error(400, "RequestLimitExceeded")),
+        ("InternalServerError 500", error(500, "InternalServerError")),
+        ("ServiceUnavailable 503", error(503, "ServiceUnavailable")),
+    ]
+}
+
+#[tokio::test]
+async fn transient_faults_are_retried_and_change_nothing() {
+    let h = Harness::demo().await;
+    let proxy = Proxy::start(&endpoint_url()).await;
+    let (_, router) = service_via(&proxy.url, &h.tables, settings()).await;
+    let h = h.with_router(router);
+    let queries = [format!("roomId={GENERAL}"), "roomName=general".to_owned()];
+    let baseline: Vec<String> = {
+        let mut texts = Vec::new();
+        for q in &queries {
+            texts.push(ask(&h, q).await.text);
+        }
+        texts
+    };
+    let mut faults = throttling();
+    faults.push(("hung connection", Fault::Hang));
+    faults.push(("UnprocessedKeys", Fault::NothingProcessed));
+    for (name, fault) in faults {
+        for operation in ["BatchGetItem", "Query"] {
+            if matches!(fault, Fault::NothingProcessed) && operation == "Query" {
+                continue;
+            }
+            for (query, expected) in queries.iter().zip(&baseline) {
+                proxy.fail_next(Some(operation), fault.clone());
+                let reply = ask(&h, query).await;
+                assert_eq!(reply.status, 200, "{name} on {operation} for {query}: {}", reply.text);
+                assert_eq!(&reply.text, expected, "{name} on {operation} for {query}");
+            }
+        }
+    }
+    // Two faults in a row on the same call are still within three attempts.
+    proxy.fail_next(Some("BatchGetItem"), Fault::Error { status: 400, error_type: "ThrottlingException" });
+    proxy.fail_next(Some("BatchGetItem"), Fault::Error { status: 500, error_type: "InternalServerError" });
+    assert_eq!(ask(&h, &queries[0]).await.text, baseline[0]);
+}
+
+#[tokio::test]
+async fn persistent_faults_are_a_503_with_retry_after() {
+    let h = Harness::demo().await;
+    let proxy = Proxy::start(&endpoint_url()).await;
+    let (_, router) = service_via(&proxy.url, &h.tables, settings()).await;
+    let h = h.with_router(router);
+    let mut faults = throttling();
+    faults.push(("hung connection", Fault::Hang));
+    faults.push(("validation error", Fault::Error { status: 400, error_type: "ValidationException" }));
+    faults.push(("missing table", Fault::Error { status: 400, error_type: "ResourceNotFoundException" }));
+    faults.push(("access denied", Fault::Error { status: 400, error_type: "AccessDeniedException" }));
+    for (name, fault) in faults {
+        proxy.fail_always(Some(fault));
+        for query in [format!("roomId={GENERAL}"), "roomName=general".to_owned()] {
+            let reply = ask(&h, &query).await;
+            assert_eq!(reply.status, 503, "{name}: {}", reply.text);
+            assert_eq!(reply.text, UNAVAILABLE, "{name}");
+            assert_eq!(reply.headers["retry-after"], "1", "{name}");
+        }
+    }
+    // Unprocessed keys for ever: retried until the budget, then the same 503.
+    proxy.fail_always(Some(Fault::NothingProcessed));
+    let reply = ask(&h, &format!("roomId={GENERAL}")).await;
+    assert_eq!(reply.text, UNAVAILABLE);
+    proxy.fail_always(None);
+    assert_eq!(ask(&h, &format!("roomId={GENERAL}")).await.status, 200, "recovers once DynamoDB does");
+}
+
+#[tokio::test]
+async fn refused_connections_are_a_503() {
+    let h = Harness::demo().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (_, router) = service_via(&url, &h.tables, settings()).await;
+    let reply = ask(&h.with_router(router), &format!("roomId={GENERAL}")).await;
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.text, UNAVAILABLE);
+}

@@ -1,0 +1,85 @@
+//! One DynamoDB round per request (issue #4, budget 1): with a proxy adding a fixed
+//! delay to every DynamoDB call, the calls a request makes are counted in sequential
+//! rounds. Counts, not wall-clock budgets: `benches/` measures the latencies.
+
+mod common;
+#[path = "support/dynamo_proxy.rs"]
+mod dynamo_proxy;
+
+use common::*;
+use dynamo_proxy::Proxy;
+use rc_integrations::config::StoreSettings;
+use std::time::Duration;
+
+const DELAY: Duration = Duration::from_millis(60);
+
+fn warm_settings() -> StoreSettings {
+    StoreSettings {
+        permissions_ttl: Duration::from_secs(600),
+        request_budget: Duration::from_secs(10),
+        max_attempts: 3,
+    }
+}
+
+async fn setup() -> (Harness, Proxy, std::sync::Arc<rc_integrations::store::DynamoStore>) {
+    let h = Harness::demo().await;
+    let proxy = Proxy::start(&endpoint_url()).await;
+    let (store, router) = service_via(&proxy.url, &h.tables, warm_settings()).await;
+    proxy.set_delay(DELAY);
+    (h.with_router(router), proxy, store)
+}
+
+#[tokio::test]
+async fn the_first_request_after_init_takes_one_round() {
+    let (h, proxy, store) = setup().await;
+    // Init: the connection is opened and the permissions read before any request.
+    store.warm_up().await.unwrap();
+    assert_eq!(proxy.calls().len(), 1, "warm-up is one call");
+    proxy.reset_calls();
+    let reply = h.as_admin(&format!("roomId={GENERAL}")).await;
+    assert_eq!(reply.status, 200);
+    let ops: Vec<String> = proxy.calls().into_iter().map(|c| c.operation).collect();
+    assert_eq!(proxy.rounds(), 1, "calls: {ops:?}");
+    // Token, user, room in one BatchGetItem; the room and all_public_channels queries.
+    assert_eq!(ops.iter().filter(|o| *o == "BatchGetItem").count(), 1, "{ops:?}");
+    assert_eq!(ops.iter().filter(|o| *o == "Query").count(), 2, "{ops:?}");
+}
+
+#[tokio::test]
+async fn a_warm_request_by_room_id_takes_one_round() {
+    let (h, proxy, _store) = setup().await;
+    h.as_admin(&format!("roomId={GENERAL}")).await;
+    proxy.reset_calls();
+    for query in [format!("roomId={GENERAL}"), format!("roomId={GENERAL}&includeAllPublicChannels=false")] {
+        let reply = h.as_admin(&query).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(proxy.rounds(), 1, "{query}: {:?}", proxy.calls());
+        proxy.reset_calls();
+    }
+}
+
+#[tokio::test]
+async fn a_request_by_room_name_takes_two_rounds() {
+    let (h, proxy, _store) = setup().await;
+    h.as_admin("roomName=general").await;
+    proxy.reset_calls();
+    let reply = h.as_admin("roomName=general").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(proxy.rounds(), 2, "{:?}", proxy.calls());
+}
+
+#[tokio::test]
+async fn failures_decided_before_listing_skip_the_integration_queries() {
+    let (h, proxy, _store) = setup().await;
+    h.as_admin(&format!("roomId={GENERAL}")).await;
+    proxy.reset_calls();
+    // A malformed parameter: the listing will not be needed, only the batch is read.
+    let reply = h.as_admin(&format!("roomId={GENERAL}&count=abc")).await;
+    assert_eq!(reply.status, 400);
+    let ops: Vec<String> = proxy.calls().into_iter().map(|c| c.operation).collect();
+    assert_eq!(ops, ["BatchGetItem"]);
+    // No credentials: nothing is read at all.
+    proxy.reset_calls();
+    assert_eq!(h.get(&[], &format!("roomId={GENERAL}")).await.status, 401);
+    assert!(proxy.calls().is_empty());
+}
