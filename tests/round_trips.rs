@@ -83,3 +83,52 @@ async fn failures_decided_before_listing_skip_the_integration_queries() {
     assert_eq!(h.get(&[], &format!("roomId={GENERAL}")).await.status, 401);
     assert!(proxy.calls().is_empty());
 }
+
+/// The latency view of the same budget, for `benches/run`: end-to-end latency of a
+/// request divided by the injected delay D is its number of sequential round trips.
+/// Prints a markdown table; asserts nothing about time (run it with `--ignored`).
+#[tokio::test]
+#[ignore = "measurement; run by benches/run"]
+async fn measure_round_trip_latency() {
+    const D: Duration = Duration::from_millis(50);
+    const RUNS: usize = 20;
+    let h = Harness::demo().await;
+    let proxy = Proxy::start(&endpoint_url()).await;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut first = Vec::new();
+    for _ in 0..RUNS {
+        // A fresh "container" each time: new client, init warm-up, then the first request.
+        proxy.set_delay(D);
+        let (store, router) = service_via(&proxy.url, &h.tables, warm_settings()).await;
+        store.warm_up().await.unwrap();
+        let h = h.with_router(router);
+        let started = std::time::Instant::now();
+        assert_eq!(h.as_admin(&format!("roomId={GENERAL}")).await.status, 200);
+        first.push(started.elapsed().as_secs_f64() / D.as_secs_f64());
+    }
+    let (_, router) = service_via(&proxy.url, &h.tables, warm_settings()).await;
+    let h = h.with_router(router);
+    h.as_admin(&format!("roomId={GENERAL}")).await;
+    let measure = |query: String| {
+        let h = &h;
+        async move {
+            let mut ratios = Vec::new();
+            for _ in 0..RUNS {
+                let started = std::time::Instant::now();
+                assert_eq!(h.as_admin(&query).await.status, 200);
+                ratios.push(started.elapsed().as_secs_f64() / D.as_secs_f64());
+            }
+            ratios
+        }
+    };
+    let by_id = measure(format!("roomId={GENERAL}")).await;
+    let by_name = measure("roomName=general".to_owned()).await;
+    println!("| request | latency / D (median of {RUNS}, D = {} ms) | budget |", D.as_millis());
+    println!("|---|---|---|");
+    println!("| first request after init, by roomId | {:.2} | ≤ 1.2 |", median(first));
+    println!("| warm, by roomId | {:.2} | ≤ 1.2 |", median(by_id));
+    println!("| warm, by roomName | {:.2} | ≤ 2.2 |", median(by_name));
+}
