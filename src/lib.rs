@@ -4,6 +4,11 @@
 //! parse → fetch (one parallel round) → authenticate → authorize → room → select
 //! (visibility ∧ query, sort) → page (project) → respond. Transports ([`http`], the Lambda and local binaries) only adapt.
 
+/// Every binary built on this crate allocates with mimalloc: a request builds and
+/// frees many small documents, which it does markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod access;
 pub mod auth;
 pub mod config;
