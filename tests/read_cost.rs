@@ -55,5 +55,8 @@ async fn a_warm_request_costs_the_floor() {
         + rcu(partition_bytes(GENERAL).await)
         + rcu(partition_bytes("all_public_channels").await);
     assert_eq!(snapshot.read_units, floor, "consumed {} RCU, floor {floor}", snapshot.read_units);
+    println!("| request | consumed (RCU) | floor (RCU) | budget |");
+    println!("|---|---|---|---|");
+    println!("| warm, by roomId, demo `general` | {} | {floor} | = floor |", snapshot.read_units);
     assert_eq!(floor, 2.5, "the demo's general room: 1.5 for the batch, 0.5 per query");
 }
