@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 const ADMIN: (&str, &str) = ("9HqLlyZOugoStsXCUfD_0YdwnNnunAJF8V47U3QHXSq", "aobEdbYhXfu5hkeqG");
 const GUEST: (&str, &str) = ("demo-token-guest", "guestUser000000001");
 
+/// X-Auth-Token and X-User-Id.
+type Credentials = Option<(&'static str, &'static str)>;
+
 /// (query string, credentials, expected status)
-const MIX: [(&str, Option<(&str, &str)>, u16); 8] = [
+const MIX: [(&str, Credentials, u16); 8] = [
     ("roomId=ByehQjC44FwMeiLbX", Some(ADMIN), 200),
     ("roomName=general&sort=%7B%22_createdAt%22%3A-1%7D&count=2", Some(ADMIN), 200),
     ("roomId=ByehQjC44FwMeiLbX&query=%7B%22name%22%3A%7B%22%24regex%22%3A%22%5Eg%22%2C%22%24options%22%3A%22i%22%7D%7D", Some(ADMIN), 200),
