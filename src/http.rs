@@ -73,7 +73,8 @@ fn json_response(status: StatusCode, body: String) -> Response {
 }
 
 /// One log line per request: id, status, latency and the caller's user id. Never the
-/// token, never the headers as a whole.
+/// token, never the headers as a whole. The user id is logged only once it proved to
+/// be one: after a 401 the header may hold anything, a misplaced token included.
 async fn log_request(request: Request, next: Next) -> Response {
     static LOCAL_IDS: AtomicU64 = AtomicU64::new(1);
     let request_id = request
@@ -81,7 +82,7 @@ async fn log_request(request: Request, next: Next) -> Response {
         .get::<lambda_http::Context>()
         .map(|c| c.request_id.clone())
         .unwrap_or_else(|| format!("local-{}", LOCAL_IDS.fetch_add(1, Ordering::Relaxed)));
-    let user_id: String = request
+    let claimed_user: String = request
         .headers()
         .get("x-user-id")
         .and_then(|v| v.to_str().ok())
@@ -91,9 +92,11 @@ async fn log_request(request: Request, next: Next) -> Response {
         .collect();
     let started = Instant::now();
     let response = next.run(request).await;
+    let status = response.status();
+    let user_id = if status == StatusCode::UNAUTHORIZED { "" } else { claimed_user.as_str() };
     tracing::info!(
         request_id,
-        status = response.status().as_u16(),
+        status = status.as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         user_id,
         "request"

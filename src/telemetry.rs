@@ -2,12 +2,29 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// `RUST_LOG` (default `info`), with the SDK and HTTP stack held at `info` whatever it
+/// says: at `debug` they log whole DynamoDB requests, token hashes among the keys.
+fn filter() -> EnvFilter {
+    let requested = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
+    let quiet = [
+        "aws_smithy_runtime",
+        "aws_smithy_runtime_api",
+        "aws_sdk_dynamodb",
+        "aws_config",
+        "hyper",
+        "hyper_util",
+        "h2",
+    ];
+    let directives: Vec<String> =
+        std::iter::once(requested).chain(quiet.iter().map(|t| format!("{t}=info"))).collect();
+    EnvFilter::try_new(directives.join(",")).unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
 /// Structured JSON logs, level from `RUST_LOG` (default `info`).
 pub fn init_json() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
+        .with_env_filter(filter())
         .with_current_span(false)
         .with_span_list(false)
         .with_target(false)
@@ -17,6 +34,5 @@ pub fn init_json() {
 
 /// Human-readable logs for local use.
 pub fn init_pretty() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter()).with_target(false).try_init();
 }
