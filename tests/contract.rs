@@ -332,12 +332,7 @@ async fn a_malformed_sort_is_a_400_quoting_it() {
     ] {
         let reply = get_as(&h, ADMIN, &format!("roomId=room-big&sort={}", urlencode(raw))).await;
         assert_eq!(reply.status, 400, "{raw}");
-        let expected = json!({
-            "success": false,
-            "error": format!("Invalid sort parameter provided: \"{raw}\" [error-invalid-sort]"),
-            "errorType": "error-invalid-sort",
-        });
-        assert_eq!(reply.body, expected, "{raw}");
+        assert_eq!(reply.body, invalid_parameter_body("sort", raw), "{raw}");
     }
 }
 

@@ -28,6 +28,14 @@ async fn ask(h: &Harness, query: &str) -> Reply {
     tokio::time::timeout(limit, h.as_admin(query)).await.expect("the request hung past its budget")
 }
 
+/// The demo tables, served through a fault-injecting proxy.
+async fn behind_proxy() -> (Harness, Proxy) {
+    let h = Harness::demo().await;
+    let proxy = Proxy::start(&endpoint_url()).await;
+    let (_, router) = service_via(&proxy.url, &h.tables, settings()).await;
+    (h.with_router(router), proxy)
+}
+
 fn throttling() -> Vec<(&'static str, Fault)> {
     let error = |status, error_type| Fault::Error { status, error_type };
     vec![
@@ -41,10 +49,7 @@ fn throttling() -> Vec<(&'static str, Fault)> {
 
 #[tokio::test]
 async fn transient_faults_are_retried_and_change_nothing() {
-    let h = Harness::demo().await;
-    let proxy = Proxy::start(&endpoint_url()).await;
-    let (_, router) = service_via(&proxy.url, &h.tables, settings()).await;
-    let h = h.with_router(router);
+    let (h, proxy) = behind_proxy().await;
     let queries = [format!("roomId={GENERAL}"), "roomName=general".to_owned()];
     let baseline: Vec<String> = {
         let mut texts = Vec::new();
@@ -77,10 +82,7 @@ async fn transient_faults_are_retried_and_change_nothing() {
 
 #[tokio::test]
 async fn persistent_faults_are_a_503_with_retry_after() {
-    let h = Harness::demo().await;
-    let proxy = Proxy::start(&endpoint_url()).await;
-    let (_, router) = service_via(&proxy.url, &h.tables, settings()).await;
-    let h = h.with_router(router);
+    let (h, proxy) = behind_proxy().await;
     let mut faults = throttling();
     faults.push(("hung connection", Fault::Hang));
     faults.push(("validation error", Fault::Error { status: 400, error_type: "ValidationException" }));

@@ -284,3 +284,12 @@ pub fn sees(mask: usize, outgoing: bool, own: bool) -> bool {
             || (own_in && !outgoing && own)
     }
 }
+
+/// Rocket.Chat's 400 for a malformed `sort`, `fields` or `query`, quoting it raw.
+pub fn invalid_parameter_body(name: &str, raw: &str) -> Json {
+    json!({
+        "success": false,
+        "error": format!("Invalid {name} parameter provided: \"{raw}\" [error-invalid-{name}]"),
+        "errorType": format!("error-invalid-{name}"),
+    })
+}
