@@ -1,0 +1,378 @@
+//! The real `bootstrap` binary against a fake Lambda Runtime API: what it posts back
+//! for sample events, a malformed event and a broken configuration. Only protocol
+//! behaviour is asserted, never timings.
+//!
+//! `measure_cold_start` (ignored) is the driver behind `benches/cold_start.sh`.
+
+mod common;
+#[path = "support/runtime_api.rs"]
+mod runtime_api;
+
+use common::*;
+use rc_integrations::config::{TableNames, TABLES};
+use rc_integrations::store::Endpoint;
+use runtime_api::{Kind, Report};
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+const INVOCATION: Duration = Duration::from_secs(60);
+
+/// A function process; killed when dropped.
+struct Function {
+    child: tokio::process::Child,
+    started: Instant,
+    log: tempfile::NamedTempFile,
+}
+
+impl Function {
+    /// Starts `program` with exactly `env` (nothing inherited), output to a log file.
+    fn spawn(program: &Path, env: &BTreeMap<String, String>) -> Function {
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut command = tokio::process::Command::new(program);
+        command
+            .env_clear()
+            .envs(env)
+            .stdin(Stdio::null())
+            // Duplicates of one handle share the file offset: lines interleave, never overwrite.
+            .stdout(log.as_file().try_clone().unwrap())
+            .stderr(log.as_file().try_clone().unwrap())
+            .kill_on_drop(true);
+        let started = Instant::now();
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+        Function { child, started, log }
+    }
+
+    fn bootstrap(env: &BTreeMap<String, String>) -> Function {
+        Self::spawn(Path::new(env!("CARGO_BIN_EXE_bootstrap")), env)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id().expect("the function is running")
+    }
+
+    /// What the function printed so far (its JSON log lines).
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    async fn exit_within(&mut self, timeout: Duration) -> ExitStatus {
+        match tokio::time::timeout(timeout, self.child.wait()).await {
+            Ok(status) => status.unwrap(),
+            Err(_) => panic!("still running after {timeout:?}; log:\n{}", self.log()),
+        }
+    }
+
+    /// Peak resident set size so far (`VmHWM`), in bytes.
+    fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM in /proc/<pid>/status");
+        let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kib * 1024
+    }
+}
+
+/// The environment Lambda gives the function, with tables in `tables` on the test endpoint.
+fn function_env(api: SocketAddr, tables: &TableNames) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    let mut set = |var: &str, value: &str| {
+        env.insert(var.to_owned(), value.to_owned());
+    };
+    set("AWS_LAMBDA_RUNTIME_API", &api.to_string());
+    set("AWS_LAMBDA_FUNCTION_NAME", "rc-integrations-test");
+    set("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256");
+    set("AWS_LAMBDA_FUNCTION_VERSION", "1");
+    for (logical_id, var, _) in TABLES {
+        set(var, tables.for_logical_id(logical_id).unwrap());
+    }
+    set("AWS_ENDPOINT_URL_DYNAMODB", &endpoint_url());
+    // An external endpoint (DynamoDB Local) may partition data by key and region:
+    // the function must use the suite's own. The embedded emulator takes anything.
+    let external = matches!(endpoint(), Endpoint::Aws);
+    for (var, dummy) in
+        [("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"), ("AWS_REGION", "us-east-1")]
+    {
+        let own = std::env::var(var).ok().filter(|_| external);
+        set(var, own.as_deref().unwrap_or(dummy));
+    }
+    set("AWS_EC2_METADATA_DISABLED", "true");
+    if let Ok(level) = std::env::var("RUST_LOG") {
+        set("RUST_LOG", &level);
+    }
+    env
+}
+
+fn event(file: &str) -> Json {
+    let path = format!("{}/events/{file}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The HTTP status and parsed body of a `/response` carrying an API Gateway-style response.
+fn http_reply(report: &Report, function: &Function) -> (u64, Json) {
+    assert_eq!(report.kind, Kind::Response, "{}\nlog:\n{}", report.text(), function.log());
+    let response = report.json();
+    let status = response["statusCode"].as_u64().unwrap_or_else(|| panic!("no statusCode: {response}"));
+    assert_eq!(response["isBase64Encoded"], false, "{response}");
+    let body = response["body"].as_str().unwrap_or_else(|| panic!("no text body: {response}"));
+    (status, serde_json::from_str(body).unwrap())
+}
+
+#[tokio::test]
+async fn sample_events_are_answered_on_the_response_endpoint() {
+    let h = Harness::demo().await;
+    let (addr, api) = runtime_api::start().await;
+    let function = Function::bootstrap(&function_env(addr, &h.tables));
+
+    let report = api.push_event(event("apigw-http-v2.json")).within(INVOCATION).await.unwrap();
+    let (status, body) = http_reply(&report, &function);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(report.json()["headers"]["content-type"], "application/json", "{}", report.text());
+    assert_eq!(body["success"], true);
+    assert!(body["integrations"].as_array().unwrap().iter().any(|i| i["name"] == "Guggy"), "{body}");
+    assert!(api.first_next_at().is_some());
+
+    for file in ["apigw-rest-v1.json", "alb.json", "function-url.json"] {
+        let report = api.push_event(event(file)).within(INVOCATION).await.unwrap();
+        let (status, reply) = http_reply(&report, &function);
+        assert_eq!((status, &reply), (200, &body), "{file}");
+    }
+    for (file, expected) in
+        [("unauthorized-401.json", 401), ("forbidden-403.json", 403), ("bad-request-400.json", 400)]
+    {
+        let report = api.push_event(event(file)).within(INVOCATION).await.unwrap();
+        let (status, reply) = http_reply(&report, &function);
+        assert_eq!(status, expected, "{file}: {reply}");
+        assert_eq!(reply["success"], false, "{file}: {reply}");
+    }
+    assert!(api.init_errors().is_empty());
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_reported_as_an_invocation_error_and_the_next_event_is_served() {
+    let h = Harness::demo().await;
+    let (addr, api) = runtime_api::start().await;
+    let mut function = Function::bootstrap(&function_env(addr, &h.tables));
+
+    let report = api.push_event(json!({"not": "an api gateway event"})).within(INVOCATION).await.unwrap();
+    assert_eq!(report.kind, Kind::Error, "{}\nlog:\n{}", report.text(), function.log());
+    assert!(report.error_type().is_some(), "{:?}", report.headers);
+    let diagnostic = report.json();
+    assert!(diagnostic["errorType"].is_string() && diagnostic["errorMessage"].is_string(), "{diagnostic}");
+    assert!(function.is_running(), "log:\n{}", function.log());
+
+    let report = api.push_event(event("apigw-http-v2.json")).within(INVOCATION).await.unwrap();
+    let (status, body) = http_reply(&report, &function);
+    assert_eq!(status, 200, "{body}");
+    assert!(function.is_running());
+    assert!(api.init_errors().is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_or_empty_table_variable_is_an_init_error_and_a_non_zero_exit() {
+    // Never created: init must stop before any DynamoDB call.
+    let tables = fresh_tables();
+    // Each case: variables removed (None) or set to a blank value.
+    let cases: [&[(&str, Option<&str>)]; 3] = [
+        &[("ROOMS_TABLE", None)],
+        &[("TOKENS_TABLE", Some(""))],
+        &[("USERS_TABLE", None), ("INTEGRATIONS_TABLE", Some("  ")), ("PERMISSIONS_TABLE", Some(""))],
+    ];
+    for case in cases {
+        let (addr, api) = runtime_api::start().await;
+        let mut env = function_env(addr, &tables);
+        for (var, value) in case {
+            match value {
+                None => env.remove(*var),
+                Some(blank) => env.insert(var.to_string(), blank.to_string()),
+            };
+        }
+        let mut function = Function::bootstrap(&env);
+        let status = function.exit_within(Duration::from_secs(30)).await;
+        let log = function.log();
+        assert!(!status.success(), "{status}; log:\n{log}");
+
+        let reports = api.init_errors();
+        assert_eq!(reports.len(), 1, "{reports:?}; log:\n{log}");
+        assert_eq!(reports[0].error_type(), Some("Runtime.ConfigInvalid"), "{:?}", reports[0].headers);
+        let diagnostic = reports[0].json();
+        assert_eq!(diagnostic["errorType"], "Runtime.ConfigInvalid", "{diagnostic}");
+        let message = diagnostic["errorMessage"].as_str().unwrap();
+        for (var, _) in case {
+            assert!(message.contains(var), "{var} not named in {message:?}");
+            assert!(log.contains(var), "{var} not in the log:\n{log}");
+        }
+        assert_eq!(api.first_next_at(), None, "asked for an event after a failed init");
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Cold start and memory: not a CI test. `benches/cold_start.sh` builds the release
+// binaries and runs this with their paths in COLD_START_BOOTSTRAP / COLD_START_HELLO.
+
+const BIG_ROOM: &str = "bigRoom0000000001";
+const BIG_ROOM_SIZE: usize = 10_000;
+
+/// The demo export plus a public room `big` with 10,000 copies of Guggy.
+fn big_room_export() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["users.json", "rocketchat_permissions.json", "rocketchat_room.json"] {
+        std::fs::copy(Path::new(DEMO).join(file), dir.path().join(file)).unwrap();
+    }
+    let mut rooms = std::fs::read_to_string(dir.path().join("rocketchat_room.json")).unwrap();
+    rooms.push_str(&format!("\n{}\n", json!({"_id": BIG_ROOM, "name": "big", "fname": "big", "t": "c"})));
+    std::fs::write(dir.path().join("rocketchat_room.json"), rooms).unwrap();
+
+    let demo = std::fs::read_to_string(Path::new(DEMO).join("rocketchat_integrations.json")).unwrap();
+    let demo: Vec<Json> = serde_json::from_str(&demo).expect("the demo integrations are a JSON array");
+    let guggy = demo.iter().find(|i| i["name"] == "Guggy").unwrap().clone();
+    let mut lines: Vec<String> = demo.iter().map(Json::to_string).collect();
+    for n in 0..BIG_ROOM_SIZE {
+        let mut copy = guggy.clone();
+        copy["_id"] = json!(format!("bigGuggy{n:09}"));
+        copy["name"] = json!(format!("Guggy {n:05}"));
+        copy["channel"] = json!(["#big"]);
+        lines.push(copy.to_string());
+    }
+    std::fs::write(dir.path().join("rocketchat_integrations.json"), lines.join("\n")).unwrap();
+    dir
+}
+
+#[derive(Default)]
+struct Runs {
+    init_ms: Vec<f64>,
+    first_response_ms: Vec<f64>,
+    peak_rss: Vec<f64>,
+    warm_rss: Vec<f64>,
+    body: Vec<f64>,
+    payload: Vec<f64>,
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len().is_multiple_of(2) {
+        (v[mid - 1] + v[mid]) / 2.0
+    } else {
+        v[mid]
+    }
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// One cold start: exec → first `/next`, exec → `/response` to the example event,
+/// then the big-room event, peak RSS, and the size of that answer.
+async fn cold_start(program: &Path, tables: &TableNames, example: &Json, big: &Json, runs: &mut Runs) {
+    let (addr, api) = runtime_api::start().await;
+    let mut env = function_env(addr, tables);
+    env.insert("DYNAMODB_TIMEOUT_MS".into(), "30000".into()); // 10,000 items on a busy 2-core machine
+    let function = Function::spawn(program, &env);
+    let first = api.push_event(example.clone()).within(INVOCATION).await.unwrap();
+    assert_eq!(first.kind, Kind::Response, "{}\nlog:\n{}", first.text(), function.log());
+    let first_next = api.first_next_at().unwrap();
+    runs.init_ms.push((first_next - function.started).as_secs_f64() * 1000.0);
+    runs.first_response_ms.push((first.at - function.started).as_secs_f64() * 1000.0);
+    runs.warm_rss.push(function.peak_rss() as f64);
+
+    let report = api.push_event(big.clone()).within(INVOCATION).await.unwrap();
+    assert_eq!(report.kind, Kind::Response, "{}\nlog:\n{}", report.text(), function.log());
+    let response = report.json();
+    let body = response["body"].as_str().unwrap();
+    if program.ends_with("bootstrap") {
+        let (status, page) = http_reply(&report, &function);
+        assert_eq!(status, 200, "{}", &body[..body.len().min(500)]);
+        // The whole room, plus the demo's integration on all_public_channels.
+        assert_eq!(page["count"], page["total"], "count=0 returns everything");
+        assert!(page["count"].as_u64().unwrap() > BIG_ROOM_SIZE as u64, "{}", page["count"]);
+    }
+    runs.body.push(body.len() as f64);
+    runs.payload.push(report.body.len() as f64);
+    runs.peak_rss.push(function.peak_rss() as f64);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "measurement, run by benches/cold_start.sh"]
+async fn measure_cold_start() {
+    let binary = |var: &str| {
+        let path = PathBuf::from(
+            std::env::var(var).unwrap_or_else(|_| panic!("{var} unset: run benches/cold_start.sh")),
+        );
+        assert!(path.is_file(), "{var}={} is not a file", path.display());
+        path
+    };
+    let (bootstrap, hello) = (binary("COLD_START_BOOTSTRAP"), binary("COLD_START_HELLO"));
+    let n: usize = std::env::var("COLD_START_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(10);
+
+    let export = big_room_export();
+    let loading = Instant::now();
+    let h = Harness::from_dir(export.path()).await;
+    eprintln!("loaded {} integration items in {:.1?}", h.summary.integration_items, loading.elapsed());
+
+    let example = event("apigw-http-v2.json");
+    let mut big = example.clone();
+    big["rawQueryString"] = json!(format!("roomId={BIG_ROOM}&count=0"));
+    big["queryStringParameters"] = json!({"roomId": BIG_ROOM, "count": "0"});
+
+    let (mut boot, mut base) = (Runs::default(), Runs::default());
+    for _ in 0..n {
+        // Interleaved, so drift on the machine touches both alike.
+        cold_start(&hello, &h.tables, &example, &big, &mut base).await;
+        cold_start(&bootstrap, &h.tables, &example, &big, &mut boot).await;
+    }
+
+    let row = |name: &str, r: &Runs| {
+        format!(
+            "| {name} | {:.1} | {:.1} | {:.1} | {:.2} |",
+            median(&r.init_ms),
+            median(&r.first_response_ms),
+            median(&r.peak_rss) / MIB,
+            median(&r.body) / MIB
+        )
+    };
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len() as f64 / MIB).unwrap_or(f64::NAN);
+    println!("\nMedians of {n} cold starts each (this machine; DynamoDB = embedded emulator, loaded before spawn)\n");
+    println!("| binary | init ms (exec → first /next) | first response ms (exec → /response) | peak RSS MiB | response body MiB |");
+    println!("|---|---|---|---|---|");
+    println!("{}", row("hello_lambda", &base));
+    println!("{}", row("bootstrap", &boot));
+    let (rss_boot, rss_hello, body) = (median(&boot.peak_rss), median(&base.peak_rss), median(&boot.body));
+    println!();
+    println!("- init(bootstrap) / init(hello): {:.2}", median(&boot.init_ms) / median(&base.init_ms));
+    println!(
+        "- RSS(bootstrap) / (3 × body + RSS(hello)): {:.2}  ({:.1} MiB vs {:.1} MiB)",
+        rss_boot / (3.0 * body + rss_hello),
+        rss_boot / MIB,
+        (3.0 * body + rss_hello) / MIB
+    );
+    println!(
+        "- peak RSS after the first (small) response: hello_lambda {:.1} MiB, bootstrap {:.1} MiB",
+        median(&base.warm_rss) / MIB,
+        median(&boot.warm_rss) / MIB
+    );
+    println!(
+        "- Runtime API payload of the big response (body JSON-escaped in the API Gateway envelope): {:.2} MiB",
+        median(&boot.payload) / MIB
+    );
+    println!("- binaries: bootstrap {:.1} MiB, hello_lambda {:.1} MiB", size(&bootstrap), size(&hello));
+    let range = |v: &[f64]| {
+        format!(
+            "{:.1}–{:.1}",
+            v.iter().copied().fold(f64::MAX, f64::min),
+            v.iter().copied().fold(0.0, f64::max)
+        )
+    };
+    println!(
+        "- ranges: init hello {} ms, bootstrap {} ms; first response hello {} ms, bootstrap {} ms",
+        range(&base.init_ms),
+        range(&boot.init_ms),
+        range(&base.first_response_ms),
+        range(&boot.first_response_ms)
+    );
+}
