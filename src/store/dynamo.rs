@@ -183,42 +183,37 @@ impl DynamoStore {
     }
 
     async fn rooms_named(&self, name: &str) -> Result<Read<Vec<RoomRecord>>, StoreError> {
-        let read = self.query_all(&self.tables.rooms, ROOM_NAME_INDEX, "name", name, None).await?;
-        Ok(Read {
-            items: read.items.iter().filter_map(items::room_from).collect(),
-            read_units: read.read_units,
+        self.query_all(&self.tables.rooms, ROOM_NAME_INDEX, "name", name, None, |item| {
+            items::room_from(&item)
         })
+        .await
     }
 
     /// Every integration stored under one partition of the `roomId` index, all pages.
     async fn partition(&self, room_id: &str) -> Result<Read<Vec<Integration>>, StoreError> {
-        let read = self
-            .query_all(&self.tables.integrations, INTEGRATION_ROOM_INDEX, "roomId", room_id, Some("doc"))
-            .await?;
-        let integrations = read
-            .items
-            .iter()
-            .filter_map(|item| {
-                let parsed = items::integration_from(item);
-                if parsed.is_none() {
-                    tracing::error!(partition = room_id, "unreadable integration item skipped");
-                }
-                parsed
-            })
-            .collect();
-        Ok(Read { items: integrations, read_units: read.read_units })
+        let index = INTEGRATION_ROOM_INDEX;
+        self.query_all(&self.tables.integrations, index, "roomId", room_id, Some("doc"), |item| {
+            let parsed = items::integration_from(&item);
+            if parsed.is_none() {
+                tracing::error!(partition = room_id, "unreadable integration item skipped");
+            }
+            parsed
+        })
+        .await
     }
 
     /// A GSI query followed to its last page (`LastEvaluatedKey` until absent; an
-    /// empty last page, as real DynamoDB may send, ends the loop too).
-    async fn query_all(
+    /// empty last page, as real DynamoDB may send, ends the loop too). Each page's
+    /// items are converted as the page arrives, so only one raw page is held at once.
+    async fn query_all<T>(
         &self,
         table: &str,
         index: &str,
         attribute: &str,
         value: &str,
         projection: Option<&str>,
-    ) -> Result<Read<Vec<Item>>, StoreError> {
+        mut convert: impl FnMut(Item) -> Option<T>,
+    ) -> Result<Read<Vec<T>>, StoreError> {
         let mut items = Vec::new();
         let mut read_units = 0.0;
         let mut start: Option<Item> = None;
@@ -240,7 +235,7 @@ impl DynamoStore {
                     .expression_attribute_names("#id", "_id");
             }
             let page = query.send().await.map_err(call_error)?;
-            items.extend(page.items.unwrap_or_default());
+            items.extend(page.items.unwrap_or_default().into_iter().filter_map(&mut convert));
             read_units += page.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or_default();
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
