@@ -45,17 +45,26 @@ impl TableNames {
     }
 }
 
-/// Rocket.Chat's paging settings (`API_Default_Count` and friends).
+/// Rocket.Chat's paging settings (`API_Default_Count` and friends), and the largest
+/// body a page may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageSettings {
     pub default_count: u64,
     pub upper_limit: u64,
     pub allow_infinite: bool,
+    /// A page stops before its body passes this size: Lambda refuses responses over
+    /// 6 MB, and API Gateway's envelope escapes the body (quotes grow), hence 5 MB.
+    pub max_response_bytes: usize,
 }
 
 impl Default for PageSettings {
     fn default() -> Self {
-        PageSettings { default_count: 50, upper_limit: 100, allow_infinite: true }
+        PageSettings {
+            default_count: 50,
+            upper_limit: 100,
+            allow_infinite: true,
+            max_response_bytes: 5_000_000,
+        }
     }
 }
 
@@ -68,6 +77,7 @@ impl PageSettings {
             default_count: positive("API_DEFAULT_COUNT", d.default_count),
             upper_limit: positive("API_UPPER_COUNT_LIMIT", d.upper_limit),
             allow_infinite: env_or("API_ALLOW_INFINITE_COUNT", d.allow_infinite),
+            max_response_bytes: env_or("MAX_RESPONSE_BYTES", d.max_response_bytes),
         }
     }
 }

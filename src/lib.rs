@@ -77,6 +77,12 @@ impl Service {
         let listing = request.listing?;
         let selected =
             select::select(snapshot.integrations, &visibility, listing.filter.as_ref(), &listing.sort);
-        Ok(page::respond(selected, listing.offset, listing.count, &listing.fields))
+        Ok(page::respond(
+            selected,
+            listing.offset,
+            listing.count,
+            &listing.fields,
+            self.pages.max_response_bytes,
+        ))
     }
 }

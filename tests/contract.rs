@@ -273,13 +273,39 @@ async fn offset_and_count_follow_rocket_chats_settings() {
 #[tokio::test]
 async fn page_settings_come_from_the_configuration() {
     let dir = many(30).write();
-    let settings = PageSettings { default_count: 10, upper_limit: 20, allow_infinite: false };
+    let settings =
+        PageSettings { default_count: 10, upper_limit: 20, allow_infinite: false, ..PageSettings::default() };
     let h = Harness::with(dir.path(), settings).await;
     for (query, count) in [("", 10), ("count=0", 10), ("count=", 10), ("count=25", 20), ("count=5", 5)] {
         let r = get_as(&h, ADMIN, &format!("roomId=room-big&{query}")).await;
         assert_eq!(r.body["count"], count, "{query}");
         assert_eq!(r.body["total"], 30, "{query}");
     }
+}
+
+#[tokio::test]
+async fn a_page_stops_before_the_response_size_limit_and_paging_goes_on() {
+    let dir = many(30).write();
+    let settings = PageSettings { max_response_bytes: 2_000, ..PageSettings::default() };
+    let h = Harness::with(dir.path(), settings).await;
+    let mut seen = Vec::new();
+    let mut offset = 0;
+    loop {
+        let reply = get_as(&h, ADMIN, &format!("roomId=room-big&count=0&offset={offset}")).await;
+        assert_eq!(reply.status, 200);
+        assert!(reply.text.len() <= 2_000, "{} bytes", reply.text.len());
+        assert_eq!(reply.body["total"], 30);
+        let ids = reply.ids();
+        assert_eq!(reply.body["count"], ids.len());
+        if ids.is_empty() {
+            break;
+        }
+        assert!(ids.len() < 30, "the limit cut the page");
+        offset += ids.len();
+        seen.extend(ids);
+    }
+    let expected: Vec<String> = (0..30).map(|i| format!("i{i:04}")).collect();
+    assert_eq!(seen, expected);
 }
 
 #[tokio::test]
