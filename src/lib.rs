@@ -2,7 +2,8 @@
 //!
 //! [`Service::get_integrations`] is the whole request, top to bottom:
 //! parse → fetch (one parallel round) → authenticate → authorize → room → select
-//! (visibility ∧ query, sort) → page (project) → respond. Transports ([`http`], the Lambda and local binaries) only adapt.
+//! (visibility ∧ query, sort) → page (project) → respond. Transports ([`http`], the
+//! Lambda and local binaries) only adapt.
 
 /// Every binary built on this crate allocates with mimalloc: a request builds and
 /// frees many small documents, which it does markedly faster than the system allocator.
