@@ -68,7 +68,16 @@ started 4 KB of the items it returns. `tests/read_cost.rs` asserts the equality 
 
 {part("read_cost")}
 
-## 5. Artifact
+## 5. Load
+
+`benches/load.sh`: the release local server (embedded emulator, demo data) under 200 concurrent
+connections for 60 s of mixed requests (200s by id, by name and with a `query`; 401s; 403s; 400s),
+each checked against its expected status, with the load generator (`examples/load.rs`) on the same
+2 cores. RSS is read from `/proc` after each half.
+
+{part("load")}
+
+## 6. Artifact
 
 {part("artifact")}
 
