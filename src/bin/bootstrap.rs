@@ -55,14 +55,20 @@ fn init_failed(message: String) -> lambda_http::Error {
 /// the Runtime API is a local endpoint, so a blocking call with timeouts is enough.
 fn post_init_error(message: &str) -> std::io::Result<()> {
     let api = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(std::io::Error::other)?;
+    // `host:port` in Lambda; emulators may add a scheme and a path prefix
+    // (cargo lambda's: `http://127.0.0.1:9000/.rt/<function>`).
+    let address = api.strip_prefix("http://").unwrap_or(&api);
+    let (host, prefix) =
+        address.split_once('/').map_or((address, String::new()), |(h, p)| (h, format!("/{p}")));
     let body = serde_json::json!({ "errorMessage": message, "errorType": INIT_ERROR_TYPE }).to_string();
     let request = format!(
-        "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: {api}\r\n\
+        "POST {prefix}/2018-06-01/runtime/init/error HTTP/1.1\r\nHost: {host}\r\n\
          Lambda-Runtime-Function-Error-Type: {INIT_ERROR_TYPE}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let mut stream = std::net::TcpStream::connect(&api)?;
+    let mut stream = std::net::TcpStream::connect(host)
+        .map_err(|e| std::io::Error::other(format!("connecting to the Runtime API at {api}: {e}")))?;
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     stream.set_write_timeout(Some(Duration::from_secs(2)))?;
     stream.write_all(request.as_bytes())?;
