@@ -107,9 +107,14 @@ impl StoreSettings {
     pub fn from_env() -> Self {
         let d = StoreSettings::default();
         StoreSettings {
-            request_budget: Duration::from_millis(env_or("DYNAMODB_TIMEOUT_MS", 3000u64).max(1)),
+            request_budget: Duration::from_millis(
+                env_or("DYNAMODB_TIMEOUT_MS", d.request_budget.as_millis() as u64).max(1),
+            ),
             max_attempts: env_or("DYNAMODB_MAX_ATTEMPTS", d.max_attempts).max(1),
-            permissions_ttl: Duration::from_secs(env_or("PERMISSIONS_CACHE_SECONDS", 30)),
+            permissions_ttl: Duration::from_secs(env_or(
+                "PERMISSIONS_CACHE_SECONDS",
+                d.permissions_ttl.as_secs(),
+            )),
         }
     }
 }

@@ -23,7 +23,9 @@ impl Value {
         serde_json::from_str(text).map_err(|e| ExtJsonError(e.to_string()))
     }
 
-    /// The document as Rocket.Chat sends it: dates as ISO strings, numbers plain.
+    /// The document as Rocket.Chat sends it, as a JSON value (tests compare with it;
+    /// responses serialize [`Wire`] straight to text).
+    #[cfg(test)]
     pub fn to_wire(&self) -> Json {
         serde_json::to_value(Wire(self)).unwrap_or(Json::Null)
     }

@@ -8,8 +8,6 @@ mod parse;
 use crate::document::Value;
 use regex::Regex;
 
-pub use parse::{MAX_DEPTH, MAX_QUERY_LEN};
-
 /// A parsed `query`; the empty query matches everything.
 #[derive(Debug, Clone)]
 pub struct Filter(Expr);
