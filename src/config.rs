@@ -9,6 +9,8 @@ pub struct TableNames {
     pub users: String,
     pub permissions: String,
     pub rooms: String,
+    pub teams: String,
+    pub memberships: String,
     pub integrations: String,
 }
 
@@ -17,31 +19,48 @@ pub const ROOM_NAME_INDEX: &str = "name-index";
 pub const INTEGRATION_ROOM_INDEX: &str = "roomId-index";
 
 /// Each table: its logical id in template.yaml, the variable naming it, the local default.
-pub const TABLES: [(&str, &str, &str); 5] = [
+pub const TABLES: [(&str, &str, &str); 7] = [
     ("TokensTable", "TOKENS_TABLE", "rc_tokens"),
     ("UsersTable", "USERS_TABLE", "rc_users"),
     ("PermissionsTable", "PERMISSIONS_TABLE", "rc_permissions"),
     ("RoomsTable", "ROOMS_TABLE", "rc_rooms"),
+    ("TeamsTable", "TEAMS_TABLE", "rc_teams"),
+    ("MembershipsTable", "MEMBERSHIPS_TABLE", "rc_memberships"),
     ("IntegrationsTable", "INTEGRATIONS_TABLE", "rc_integrations"),
 ];
 
 impl TableNames {
+    fn from_array([tokens, users, permissions, rooms, teams, memberships, integrations]: [String; 7]) -> Self {
+        TableNames { tokens, users, permissions, rooms, teams, memberships, integrations }
+    }
+
+    /// Every name, in the order of [`TABLES`].
+    pub fn all(&self) -> [&str; 7] {
+        [
+            &self.tokens,
+            &self.users,
+            &self.permissions,
+            &self.rooms,
+            &self.teams,
+            &self.memberships,
+            &self.integrations,
+        ]
+        .map(String::as_str)
+    }
+
     /// Names from the environment, falling back to the local defaults.
     pub fn from_env() -> Self {
-        let [t, u, p, r, i] = TABLES.map(|(_, var, default)| env_or(var, default.to_owned()));
-        TableNames { tokens: t, users: u, permissions: p, rooms: r, integrations: i }
+        Self::from_array(TABLES.map(|(_, var, default)| env_or(var, default.to_owned())))
     }
 
     /// Every name with a prefix (tests use one prefix per run).
     pub fn prefixed(prefix: &str) -> Self {
-        let [t, u, p, r, i] = TABLES.map(|(_, _, default)| format!("{prefix}{default}"));
-        TableNames { tokens: t, users: u, permissions: p, rooms: r, integrations: i }
+        Self::from_array(TABLES.map(|(_, _, default)| format!("{prefix}{default}")))
     }
 
     /// The table name for a template logical id.
     pub fn for_logical_id(&self, logical_id: &str) -> Option<&str> {
-        let names = [&self.tokens, &self.users, &self.permissions, &self.rooms, &self.integrations];
-        TABLES.iter().zip(names).find(|((id, _, _), _)| *id == logical_id).map(|(_, name)| name.as_str())
+        TABLES.iter().zip(self.all()).find(|((id, _, _), _)| *id == logical_id).map(|(_, name)| name)
     }
 }
 

@@ -19,12 +19,48 @@ pub struct UserRecord {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A room, with what the room-access rules (contract §5a) need to know of it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoomRecord {
     pub id: String,
     pub name: Option<String>,
     /// Rocket.Chat's room type: `c` channel, `p` private group, `d` direct, `l` omnichannel.
     pub kind: String,
+    /// The team the room belongs to (`teamId`).
+    pub team_id: Option<String>,
+    /// The parent room of a discussion (`prid`).
+    pub parent_id: Option<String>,
+    /// Omnichannel: whether the conversation is still open (`open: true`).
+    pub open: bool,
+    /// Omnichannel: the agent serving it (`servedBy._id`).
+    pub served_by: Option<String>,
+    /// Omnichannel: its department (`departmentId`).
+    pub department_id: Option<String>,
+}
+
+/// Rocket.Chat's team types (`rocketchat_team.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamType {
+    Public,
+    Private,
+}
+
+impl TeamType {
+    /// `0` is public, `1` private; any other value is treated as private (fail closed).
+    pub fn from_code(code: i64) -> TeamType {
+        if code == 0 {
+            TeamType::Public
+        } else {
+            TeamType::Private
+        }
+    }
+
+    pub fn code(self) -> i64 {
+        match self {
+            TeamType::Public => 0,
+            TeamType::Private => 1,
+        }
+    }
 }
 
 /// Roles per permission id, as far as the permission documents exist.

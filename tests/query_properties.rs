@@ -84,7 +84,7 @@ fn a_query_only_ever_narrows_the_visible_listing() {
     proptest!(config, |(specs in prop::collection::vec(spec(), 0..12), caller in 0usize..USERS.len(), q in query())| {
         runtime.block_on(async {
             let room = format!("qroom-{}", ROOM.fetch_add(1, Ordering::Relaxed));
-            let record = RoomRecord { id: room.clone(), name: Some(room.clone()), kind: "c".into() };
+            let record = RoomRecord { id: room.clone(), name: Some(room.clone()), kind: "c".into(), ..Default::default() };
             put_items(&h, &h.tables.rooms, vec![items::room_item(&record)]).await;
             let mask: usize = USERS[caller][1..].parse().unwrap();
             let mut visible = BTreeSet::new();

@@ -147,6 +147,7 @@ fn room(doc: &Doc) -> Result<RoomRecord, String> {
         id: string_id(doc)?,
         name: doc.json.get("name").and_then(|n| n.as_str()).map(str::to_owned),
         kind: doc.json.get("t").and_then(|t| t.as_str()).unwrap_or_default().to_owned(),
+        ..Default::default()
     })
 }
 

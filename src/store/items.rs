@@ -1,17 +1,49 @@
-//! The item layout of the five tables: one place that reads and writes attributes.
-//! The key attributes themselves are defined in template.yaml.
+//! The item layout of the tables: the one place that names attributes, for reads,
+//! the importer and the tests alike. The key attributes are declared in template.yaml
+//! (a test checks that they agree with [`attr`]).
 
+use super::{Key, Record};
+use crate::config::TableNames;
 use crate::document::Value;
-use crate::model::{Integration, RoomRecord, TokenRecord, UserRecord};
+use crate::model::{Integration, RoomRecord, TeamType, TokenRecord, UserRecord};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
 pub type Item = HashMap<String, AttributeValue>;
 
+/// Attribute names.
+pub mod attr {
+    pub const ID: &str = "_id";
+    pub const HASHED_TOKEN: &str = "hashedToken";
+    pub const USER_ID: &str = "userId";
+    pub const TYPE: &str = "type";
+    pub const EXPIRES_AT: &str = "expiresAt";
+    pub const USERNAME: &str = "username";
+    pub const ROLES: &str = "roles";
+    pub const ACTIVE: &str = "active";
+    pub const NAME: &str = "name";
+    pub const ROOM_TYPE: &str = "t";
+    pub const TEAM_ID: &str = "teamId";
+    pub const PARENT_ID: &str = "prid";
+    pub const OPEN: &str = "open";
+    pub const SERVED_BY: &str = "servedBy";
+    pub const DEPARTMENT_ID: &str = "departmentId";
+    pub const SCOPE: &str = "scope";
+    pub const TARGET: &str = "target";
+    pub const ROOM_ID: &str = "roomId";
+    pub const DOC: &str = "doc";
+}
+
 /// The integrations partition of integrations targeting every public channel.
 pub const ALL_PUBLIC_CHANNELS: &str = "all_public_channels";
 /// The sort key of an integration stored under no room (`@user` targets, none at all).
 pub const UNPLACED: &str = "-";
+
+/// Memberships share one table: the scope says of what (`room:…`, `team:…`,
+/// `department:…`), the sort key `userId` says who.
+const SUBSCRIPTION_SCOPE: &str = "room:";
+const TEAM_SCOPE: &str = "team:";
+const DEPARTMENT_SCOPE: &str = "department:";
 
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -25,6 +57,10 @@ fn get_str<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
     item.get(key).and_then(|v| v.as_s().ok()).map(String::as_str)
 }
 
+fn get_string(item: &Item, key: &str) -> Option<String> {
+    get_str(item, key).map(str::to_owned)
+}
+
 fn get_strings(item: &Item, key: &str) -> Vec<String> {
     match item.get(key) {
         Some(AttributeValue::L(list)) => list.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
@@ -33,88 +69,223 @@ fn get_strings(item: &Item, key: &str) -> Vec<String> {
     }
 }
 
+fn put_optional(item: &mut Item, key: &str, value: Option<&String>) {
+    if let Some(value) = value {
+        item.insert(key.to_owned(), s(value.as_str()));
+    }
+}
+
+/// The table and key item a [`Key`] is read from.
+pub fn locate<'t>(key: &Key, tables: &'t TableNames) -> (&'t str, Item) {
+    let one = |attribute: &str, value: &str| Item::from([(attribute.to_owned(), s(value))]);
+    match key {
+        Key::Token(hash) => (&tables.tokens, one(attr::HASHED_TOKEN, hash)),
+        Key::User(id) => (&tables.users, one(attr::ID, id)),
+        Key::Permission(id) => (&tables.permissions, one(attr::ID, id)),
+        Key::Room(id) => (&tables.rooms, one(attr::ID, id)),
+        Key::Team(id) => (&tables.teams, one(attr::ID, id)),
+        Key::Subscription { .. } | Key::TeamMember { .. } | Key::DepartmentAgent { .. } => {
+            (&tables.memberships, membership_item(key).unwrap_or_default())
+        }
+    }
+}
+
+/// The key and record an item read from `table` stands for.
+pub fn decode(table: &str, item: &Item, tables: &TableNames) -> Option<(Key, Record)> {
+    let id = || get_string(item, attr::ID);
+    if table == tables.tokens {
+        Some((Key::Token(get_string(item, attr::HASHED_TOKEN)?), Record::Token(token_from(item)?)))
+    } else if table == tables.users {
+        Some((Key::User(id()?), Record::User(user_from(item)?)))
+    } else if table == tables.permissions {
+        Some((Key::Permission(id()?), Record::Permission(get_strings(item, attr::ROLES))))
+    } else if table == tables.rooms {
+        Some((Key::Room(id()?), Record::Room(room_from(item)?)))
+    } else if table == tables.teams {
+        Some((Key::Team(id()?), Record::Team(team_from(item))))
+    } else if table == tables.memberships {
+        Some((membership_key(item)?, Record::Member))
+    } else {
+        None
+    }
+}
+
 pub fn token_item(hashed_token: &str, record: &TokenRecord, kind: &str) -> Item {
     let mut item = Item::from([
-        ("hashedToken".into(), s(hashed_token)),
-        ("userId".into(), s(record.user_id.as_str())),
-        ("type".into(), s(kind)),
+        (attr::HASHED_TOKEN.into(), s(hashed_token)),
+        (attr::USER_ID.into(), s(record.user_id.as_str())),
+        (attr::TYPE.into(), s(kind)),
     ]);
     if let Some(at) = record.expires_at {
-        item.insert("expiresAt".into(), AttributeValue::N(at.to_string()));
+        item.insert(attr::EXPIRES_AT.into(), AttributeValue::N(at.to_string()));
     }
     item
 }
 
 pub fn token_from(item: &Item) -> Option<TokenRecord> {
-    let expires_at = match item.get("expiresAt") {
+    let expires_at = match item.get(attr::EXPIRES_AT) {
         None | Some(AttributeValue::Null(_)) => None,
         // An unreadable expiry is treated as already expired: fail closed.
         Some(v) => Some(v.as_n().ok().and_then(|n| n.parse().ok()).unwrap_or(i64::MIN)),
     };
-    Some(TokenRecord { user_id: get_str(item, "userId")?.to_owned(), expires_at })
+    Some(TokenRecord { user_id: get_string(item, attr::USER_ID)?, expires_at })
 }
 
 pub fn user_item(user: &UserRecord) -> Item {
     let mut item = Item::from([
-        ("_id".into(), s(user.id.as_str())),
-        ("roles".into(), string_list(&user.roles)),
-        ("active".into(), AttributeValue::Bool(user.active)),
+        (attr::ID.into(), s(user.id.as_str())),
+        (attr::ROLES.into(), string_list(&user.roles)),
+        (attr::ACTIVE.into(), AttributeValue::Bool(user.active)),
     ]);
-    if let Some(name) = &user.username {
-        item.insert("username".into(), s(name.as_str()));
-    }
+    put_optional(&mut item, attr::USERNAME, user.username.as_ref());
     item
 }
 
 pub fn user_from(item: &Item) -> Option<UserRecord> {
     Some(UserRecord {
-        id: get_str(item, "_id")?.to_owned(),
-        username: get_str(item, "username").map(str::to_owned),
-        roles: get_strings(item, "roles"),
+        id: get_string(item, attr::ID)?,
+        username: get_string(item, attr::USERNAME),
+        roles: get_strings(item, attr::ROLES),
         // Rocket.Chat treats a user without `active` as active.
-        active: item.get("active").and_then(|v| v.as_bool().ok()).copied().unwrap_or(true),
+        active: item.get(attr::ACTIVE).and_then(|v| v.as_bool().ok()).copied().unwrap_or(true),
     })
 }
 
 pub fn permission_item(id: &str, roles: &[String]) -> Item {
-    Item::from([("_id".into(), s(id)), ("roles".into(), string_list(roles))])
+    Item::from([(attr::ID.into(), s(id)), (attr::ROLES.into(), string_list(roles))])
 }
 
 pub fn permission_from(item: &Item) -> Option<(String, Vec<String>)> {
-    Some((get_str(item, "_id")?.to_owned(), get_strings(item, "roles")))
+    Some((get_string(item, attr::ID)?, get_strings(item, attr::ROLES)))
 }
 
 pub fn room_item(room: &RoomRecord) -> Item {
-    let mut item = Item::from([("_id".into(), s(room.id.as_str())), ("t".into(), s(room.kind.as_str()))]);
-    if let Some(name) = &room.name {
-        item.insert("name".into(), s(name.as_str()));
+    let mut item = Item::from([
+        (attr::ID.into(), s(room.id.as_str())),
+        (attr::ROOM_TYPE.into(), s(room.kind.as_str())),
+    ]);
+    put_optional(&mut item, attr::NAME, room.name.as_ref());
+    put_optional(&mut item, attr::TEAM_ID, room.team_id.as_ref());
+    put_optional(&mut item, attr::PARENT_ID, room.parent_id.as_ref());
+    put_optional(&mut item, attr::SERVED_BY, room.served_by.as_ref());
+    put_optional(&mut item, attr::DEPARTMENT_ID, room.department_id.as_ref());
+    if room.open {
+        item.insert(attr::OPEN.into(), AttributeValue::Bool(true));
     }
     item
 }
 
 pub fn room_from(item: &Item) -> Option<RoomRecord> {
     Some(RoomRecord {
-        id: get_str(item, "_id")?.to_owned(),
-        name: get_str(item, "name").map(str::to_owned),
-        kind: get_str(item, "t").unwrap_or_default().to_owned(),
+        id: get_string(item, attr::ID)?,
+        name: get_string(item, attr::NAME),
+        kind: get_string(item, attr::ROOM_TYPE).unwrap_or_default(),
+        team_id: get_string(item, attr::TEAM_ID),
+        parent_id: get_string(item, attr::PARENT_ID),
+        open: item.get(attr::OPEN).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+        served_by: get_string(item, attr::SERVED_BY),
+        department_id: get_string(item, attr::DEPARTMENT_ID),
     })
+}
+
+pub fn team_item(id: &str, kind: TeamType) -> Item {
+    Item::from([(attr::ID.into(), s(id)), (attr::TYPE.into(), AttributeValue::N(kind.code().to_string()))])
+}
+
+fn team_from(item: &Item) -> TeamType {
+    let code = item.get(attr::TYPE).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok());
+    code.map_or(TeamType::Private, TeamType::from_code)
+}
+
+/// The item recording a subscription, team membership or department agent; `None`
+/// for the other keys.
+pub fn membership_item(key: &Key) -> Option<Item> {
+    let (scope, id, user) = match key {
+        Key::Subscription { room, user } => (SUBSCRIPTION_SCOPE, room, user),
+        Key::TeamMember { team, user } => (TEAM_SCOPE, team, user),
+        Key::DepartmentAgent { department, user } => (DEPARTMENT_SCOPE, department, user),
+        _ => return None,
+    };
+    Some(Item::from([(attr::SCOPE.into(), s(format!("{scope}{id}"))), (attr::USER_ID.into(), s(user))]))
+}
+
+fn membership_key(item: &Item) -> Option<Key> {
+    let scope = get_str(item, attr::SCOPE)?;
+    let user = get_string(item, attr::USER_ID)?;
+    if let Some(room) = scope.strip_prefix(SUBSCRIPTION_SCOPE) {
+        Some(Key::Subscription { room: room.to_owned(), user })
+    } else if let Some(team) = scope.strip_prefix(TEAM_SCOPE) {
+        Some(Key::TeamMember { team: team.to_owned(), user })
+    } else {
+        let department = scope.strip_prefix(DEPARTMENT_SCOPE)?.to_owned();
+        Some(Key::DepartmentAgent { department, user })
+    }
 }
 
 /// One stored copy of an integration: under a room id, under `all_public_channels`,
 /// or (`partition` = `None`) under no room at all, so nothing of an import is lost.
 pub fn integration_item(integration: &Integration, partition: Option<&str>) -> Item {
     let mut item = Item::from([
-        ("_id".into(), s(integration.id.as_str())),
-        ("target".into(), s(partition.unwrap_or(UNPLACED))),
-        ("doc".into(), s(integration.doc.to_stored())),
+        (attr::ID.into(), s(integration.id.as_str())),
+        (attr::TARGET.into(), s(partition.unwrap_or(UNPLACED))),
+        (attr::DOC.into(), s(integration.doc.to_stored())),
     ]);
     if let Some(room) = partition {
-        item.insert("roomId".into(), s(room));
+        item.insert(attr::ROOM_ID.into(), s(room));
     }
     item
 }
 
 pub fn integration_from(item: &Item) -> Option<Integration> {
-    let doc = Value::from_extended_json_str(get_str(item, "doc")?).ok()?;
-    Some(Integration { id: get_str(item, "_id")?.to_owned(), doc })
+    let doc = Value::from_extended_json_str(get_str(item, attr::DOC)?).ok()?;
+    Some(Integration { id: get_string(item, attr::ID)?, doc })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables() -> TableNames {
+        TableNames::prefixed("t_")
+    }
+
+    #[test]
+    fn every_membership_key_round_trips_through_its_item() {
+        let keys = [
+            Key::Subscription { room: "r:1".into(), user: "u".into() },
+            Key::TeamMember { team: "t".into(), user: "u".into() },
+            Key::DepartmentAgent { department: "d".into(), user: "rocket.cat".into() },
+        ];
+        let tables = tables();
+        for key in keys {
+            let (table, item) = locate(&key, &tables);
+            assert_eq!(table, tables.memberships);
+            assert_eq!(decode(table, &item, &tables), Some((key, Record::Member)));
+        }
+    }
+
+    #[test]
+    fn a_room_keeps_what_the_access_rules_need() {
+        let room = RoomRecord {
+            id: "r".into(),
+            name: Some("n".into()),
+            kind: "l".into(),
+            team_id: Some("t".into()),
+            parent_id: Some("p".into()),
+            open: true,
+            served_by: Some("agent".into()),
+            department_id: Some("d".into()),
+        };
+        assert_eq!(room_from(&room_item(&room)), Some(room));
+    }
+
+    #[test]
+    fn a_team_of_unknown_type_counts_as_private() {
+        let mut item = team_item("t", TeamType::Public);
+        assert_eq!(team_from(&item), TeamType::Public);
+        item.insert(attr::TYPE.into(), AttributeValue::N("7".into()));
+        assert_eq!(team_from(&item), TeamType::Private);
+        item.remove(attr::TYPE);
+        assert_eq!(team_from(&item), TeamType::Private);
+    }
 }

@@ -169,13 +169,17 @@ impl Reply {
     }
 }
 
-/// An export directory built in code: the four collections as JSON lines.
+/// An export directory built in code: the collections as JSON lines.
 #[derive(Debug, Clone, Default)]
 pub struct Export {
     pub users: Vec<Json>,
     pub rooms: Vec<Json>,
     pub permissions: Vec<Json>,
     pub integrations: Vec<Json>,
+    pub subscriptions: Vec<Json>,
+    pub teams: Vec<Json>,
+    pub team_members: Vec<Json>,
+    pub department_agents: Vec<Json>,
 }
 
 impl Export {
@@ -186,6 +190,10 @@ impl Export {
             ("rocketchat_room.json", &self.rooms),
             ("rocketchat_permissions.json", &self.permissions),
             ("rocketchat_integrations.json", &self.integrations),
+            ("rocketchat_subscription.json", &self.subscriptions),
+            ("rocketchat_team.json", &self.teams),
+            ("rocketchat_team_member.json", &self.team_members),
+            ("rocketchat_livechat_department_agents.json", &self.department_agents),
         ] {
             let text: String = docs.iter().map(|d| format!("{d}\n")).collect();
             std::fs::write(dir.path().join(file), text).unwrap();
@@ -207,6 +215,38 @@ impl Export {
 
     pub fn room(&mut self, id: &str, name: &str, kind: &str) -> &mut Self {
         self.rooms.push(json!({"_id": id, "name": name, "t": kind}));
+        self
+    }
+
+    /// A room document as Rocket.Chat stores it, with any extra fields (`teamId`, `prid`, …).
+    pub fn room_doc(&mut self, doc: Json) -> &mut Self {
+        self.rooms.push(doc);
+        self
+    }
+
+    /// `user` subscribed to room `rid`.
+    pub fn subscription(&mut self, rid: &str, user: &str) -> &mut Self {
+        let id = format!("s-{rid}-{user}");
+        self.subscriptions.push(json!({"_id": id, "rid": rid, "u": {"_id": user, "username": user}, "t": "c"}));
+        self
+    }
+
+    /// A team: `kind` 0 public, 1 private.
+    pub fn team(&mut self, id: &str, kind: i64) -> &mut Self {
+        self.teams.push(json!({"_id": id, "name": format!("team-{id}"), "type": kind}));
+        self
+    }
+
+    pub fn team_member(&mut self, team: &str, user: &str) -> &mut Self {
+        let id = format!("m-{team}-{user}");
+        self.team_members.push(json!({"_id": id, "teamId": team, "userId": user, "roles": ["member"]}));
+        self
+    }
+
+    pub fn department_agent(&mut self, department: &str, agent: &str) -> &mut Self {
+        let id = format!("a-{department}-{agent}");
+        self.department_agents
+            .push(json!({"_id": id, "agentId": agent, "departmentId": department, "username": agent}));
         self
     }
 
