@@ -8,12 +8,46 @@ pub const MANAGE_OWN_OUTGOING: &str = "manage-own-outgoing-integrations";
 pub const MANAGE_INCOMING: &str = "manage-incoming-integrations";
 pub const MANAGE_OWN_INCOMING: &str = "manage-own-incoming-integrations";
 
-/// The four permissions this endpoint consults.
-pub const PERMISSIONS: [&str; 4] =
-    [MANAGE_OUTGOING, MANAGE_OWN_OUTGOING, MANAGE_INCOMING, MANAGE_OWN_INCOMING];
+pub const VIEW_C_ROOM: &str = "view-c-room";
+pub const VIEW_P_ROOM: &str = "view-p-room";
+pub const VIEW_D_ROOM: &str = "view-d-room";
+pub const VIEW_L_ROOM: &str = "view-l-room";
+pub const VIEW_JOINED_ROOM: &str = "view-joined-room";
+pub const VIEW_LIVECHAT_ROOMS: &str = "view-livechat-rooms";
+pub const VIEW_CLOSED_BY_ANOTHER_AGENT: &str = "view-livechat-room-closed-by-another-agent";
+pub const VIEW_CLOSED_SAME_DEPARTMENT: &str = "view-livechat-room-closed-same-department";
 
-/// Roles holding a permission when its document is absent (Rocket.Chat's defaults).
-const DEFAULT_ROLES: &[&str] = &["admin"];
+const LIVECHAT_STAFF: &[&str] = &["livechat-manager", "livechat-monitor", "admin"];
+
+/// Every permission the endpoint consults, with the roles holding it when its
+/// document is absent (Rocket.Chat's defaults; contract §4 and §5a).
+pub const PERMISSIONS: [(&str, &[&str]); 12] = [
+    (MANAGE_OUTGOING, &["admin"]),
+    (MANAGE_OWN_OUTGOING, &["admin"]),
+    (MANAGE_INCOMING, &["admin"]),
+    (MANAGE_OWN_INCOMING, &["admin"]),
+    (VIEW_C_ROOM, &["admin", "user", "bot", "app", "anonymous"]),
+    (VIEW_P_ROOM, &["admin", "user", "anonymous", "guest"]),
+    (VIEW_D_ROOM, &["admin", "user", "bot", "app", "guest"]),
+    (VIEW_JOINED_ROOM, &["guest", "bot", "app", "anonymous"]),
+    (VIEW_L_ROOM, &["livechat-manager", "livechat-monitor", "livechat-agent", "admin"]),
+    (VIEW_LIVECHAT_ROOMS, LIVECHAT_STAFF),
+    (VIEW_CLOSED_BY_ANOTHER_AGENT, LIVECHAT_STAFF),
+    (VIEW_CLOSED_SAME_DEPARTMENT, LIVECHAT_STAFF),
+];
+
+/// Whether `user` holds `permission` through their global roles: the stored
+/// document's roles, or the default roles when there is no document.
+pub fn holds(user: &UserRecord, permissions: &PermissionRoles, permission: &str) -> bool {
+    let has = |role: &str| user.roles.iter().any(|r| r == role);
+    match permissions.get(permission) {
+        Some(roles) => roles.iter().any(|r| has(r)),
+        None => PERMISSIONS
+            .iter()
+            .find(|(id, _)| *id == permission)
+            .is_some_and(|(_, defaults)| defaults.iter().any(|r| has(r))),
+    }
+}
 
 /// Which integrations the caller may see (Rocket.Chat `mountIntegrationQueryBasedOnPermissions`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,11 +68,9 @@ pub enum Visibility {
 
 /// The gate: the caller needs at least one of the four permissions.
 pub fn authorize(user: &UserRecord, permissions: &PermissionRoles) -> Result<Visibility, ApiError> {
-    let holds = |permission: &str| match permissions.get(permission) {
-        Some(roles) => roles.iter().any(|r| user.roles.contains(r)),
-        None => DEFAULT_ROLES.iter().any(|r| user.roles.iter().any(|u| u == r)),
-    };
-    let [all_out, own_out, all_in, own_in] = PERMISSIONS.map(holds);
+    let [all_out, own_out, all_in, own_in] =
+        [MANAGE_OUTGOING, MANAGE_OWN_OUTGOING, MANAGE_INCOMING, MANAGE_OWN_INCOMING]
+            .map(|permission| holds(user, permissions, permission));
     let user_id = user.id.clone();
     match (all_out, all_in, own_out, own_in) {
         (false, false, false, false) => Err(ApiError::Forbidden),

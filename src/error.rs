@@ -9,6 +9,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("missing integration permissions")]
     Forbidden,
+    /// The caller may not access the room (contract §5a), integration permission or not.
+    #[error("room access refused")]
+    RoomAccessDenied,
     #[error("roomId or roomName missing")]
     RoomParamMissing,
     #[error("room not found")]
@@ -43,11 +46,16 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::Unauthorized => 401,
-            ApiError::Forbidden => 403,
-            ApiError::Unavailable => 503,
+            ApiError::Forbidden | ApiError::RoomAccessDenied => 403,
+            ApiError::RoomParamMissing
+            | ApiError::RoomNotFound
+            | ApiError::InvalidParams(_)
+            | ApiError::InvalidSort(_)
+            | ApiError::InvalidFields(_)
+            | ApiError::InvalidQuery(_) => 400,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed => 405,
-            _ => 400,
+            ApiError::Unavailable => 503,
         }
     }
 
@@ -62,6 +70,8 @@ impl ApiError {
                 "success": false,
                 "error": "User does not have the permissions required for this action [error-unauthorized]"
             }),
+            // Rocket.Chat's `canAccessRoom` refusal, as its REST layer words it.
+            ApiError::RoomAccessDenied => json!({"success": false, "error": "unauthorized"}),
             ApiError::RoomParamMissing => typed(
                 "The parameter \"roomId\" or \"roomName\" is required",
                 "error-roomid-param-not-provided",

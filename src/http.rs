@@ -40,11 +40,18 @@ async fn get_integrations(
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect(),
     };
-    match service.get_integrations(&raw).await {
+    let answer = service.answer(&raw).await;
+    let mut response = match answer.result {
         Ok(body) => json_response(StatusCode::OK, body),
         Err(error) => error.into_response(),
-    }
+    };
+    response.extensions_mut().insert(Authenticated(answer.user_id));
+    response
 }
+
+/// The caller's id once authenticated, for the log line.
+#[derive(Clone, Default)]
+struct Authenticated(Option<String>);
 
 async fn not_found() -> Response {
     ApiError::NotFound.into_response()
@@ -73,8 +80,9 @@ fn json_response(status: StatusCode, body: String) -> Response {
 }
 
 /// One log line per request: id, status, latency and the caller's user id. Never the
-/// token, never the headers as a whole. The user id is logged only once it proved to
-/// be one: after a 401 the header may hold anything, a misplaced token included.
+/// token, never the headers as a whole. The user id is logged only once it was
+/// authenticated, whatever the status: before that the header may hold anything, a
+/// misplaced token included.
 async fn log_request(request: Request, next: Next) -> Response {
     static LOCAL_IDS: AtomicU64 = AtomicU64::new(1);
     let request_id = request
@@ -82,23 +90,15 @@ async fn log_request(request: Request, next: Next) -> Response {
         .get::<lambda_http::Context>()
         .map(|c| c.request_id.clone())
         .unwrap_or_else(|| format!("local-{}", LOCAL_IDS.fetch_add(1, Ordering::Relaxed)));
-    let claimed_user: String = request
-        .headers()
-        .get("x-user-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .chars()
-        .take(64)
-        .collect();
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status();
-    let user_id = if status == StatusCode::UNAUTHORIZED { "" } else { claimed_user.as_str() };
+    let caller = response.extensions().get::<Authenticated>().cloned().unwrap_or_default();
     tracing::info!(
         request_id,
         status = status.as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        user_id,
+        user_id = caller.0.as_deref().unwrap_or_default(),
         "request"
     );
     response

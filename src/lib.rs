@@ -15,6 +15,7 @@ pub mod auth;
 pub mod config;
 pub mod document;
 pub mod error;
+pub mod fetch;
 pub mod http;
 pub mod model;
 pub mod page;
@@ -23,6 +24,7 @@ pub mod projection;
 pub mod query;
 pub mod request;
 pub mod room;
+pub mod room_access;
 pub mod select;
 pub mod store;
 pub mod telemetry;
@@ -34,14 +36,28 @@ pub mod local;
 
 use config::PageSettings;
 use error::ApiError;
+use fetch::{Reader, Wants};
 use request::RawRequest;
+use room_access::{Caller, Decision};
 use std::sync::Arc;
-use store::{Lookup, Store};
+use store::Store;
 
 /// The endpoint: its store and settings, built once per process.
 pub struct Service {
     store: Arc<dyn Store>,
     pages: PageSettings,
+}
+
+/// A request's answer and what it cost, for the transport to send and log.
+#[derive(Debug)]
+pub struct Answer {
+    pub result: Result<String, ApiError>,
+    /// The caller's id, once authenticated; `None` before (the header may hold anything).
+    pub user_id: Option<String>,
+    /// Sequential DynamoDB rounds the request took.
+    pub rounds: u32,
+    /// Read capacity units it consumed.
+    pub read_units: f64,
 }
 
 impl Service {
@@ -51,33 +67,56 @@ impl Service {
 
     /// Answers one request with the success body (JSON text) or the error that decides it.
     pub async fn get_integrations(&self, raw: &RawRequest) -> Result<String, ApiError> {
+        self.answer(raw).await.result
+    }
+
+    pub async fn answer(&self, raw: &RawRequest) -> Answer {
+        let mut reader = Reader::new(&*self.store);
+        let mut user_id = None;
+        let result = self.run(raw, &mut reader, &mut user_id).await;
+        Answer { result, user_id, rounds: reader.rounds, read_units: reader.read_units }
+    }
+
+    /// The pipeline, top to bottom, in the contract's order of checks.
+    async fn run(
+        &self,
+        raw: &RawRequest,
+        reader: &mut Reader<'_>,
+        authenticated: &mut Option<String>,
+    ) -> Result<String, ApiError> {
         let request = request::parse(raw, &self.pages);
         let credentials = request.credentials.as_ref().ok_or(ApiError::Unauthorized)?;
+        let wants = Wants::of(&request, credentials);
+        reader.run(fetch::first_round(&wants)).await?;
 
-        let snapshot = self
-            .store
-            .load(Lookup {
-                credentials,
-                room: request.room.as_ref().ok(),
-                include_all_public_channels: request.include_all_public_channels,
-                with_integrations: request.listing.is_ok(),
-            })
-            .await
-            .map_err(|error| {
-                tracing::warn!(%error, "store unavailable");
-                ApiError::Unavailable
-            })?;
-
-        tracing::debug!(read_units = snapshot.read_units, "DynamoDB reads");
-
+        let facts = &reader.facts;
         let now = chrono::Utc::now().timestamp();
-        let user = auth::authenticate(credentials, snapshot.token, snapshot.user, now)?;
-        let visibility = access::authorize(&user, &snapshot.permissions)?;
-        request.room?;
-        room::require_channel(snapshot.room)?;
-        let listing = request.listing?;
-        let selected =
-            select::select(snapshot.integrations, &visibility, listing.filter.as_ref(), &listing.sort);
+        let user = auth::authenticate(
+            credentials,
+            facts.token(&credentials.token_hash),
+            facts.user(&credentials.user_id),
+            now,
+        )?;
+        *authenticated = Some(user.id.clone());
+        let permissions = facts.permissions();
+        let visibility = access::authorize(&user, &permissions)?;
+        let room = room::require_channel(facts.room(request.room.as_ref().map_err(Clone::clone)?))?;
+
+        let caller = Caller { user: &user, permissions: &permissions };
+        loop {
+            match room_access::decide(&room, &caller, &reader.facts) {
+                Decision::Allow => break,
+                Decision::Deny => return Err(ApiError::RoomAccessDenied),
+                Decision::Need(keys) => {
+                    reader.run(fetch::access_round(keys, &reader.facts, &wants, &room)).await?
+                }
+            }
+        }
+
+        let listing = request.listing.as_ref().map_err(Clone::clone)?;
+        reader.run(fetch::listing_round(&reader.facts, &wants, &room)).await?;
+        let integrations = reader.facts.take_integrations();
+        let selected = select::select(integrations, &visibility, listing.filter.as_ref(), &listing.sort);
         Ok(page::respond(
             selected,
             listing.offset,
@@ -87,3 +126,6 @@ impl Service {
         ))
     }
 }
+
+#[cfg(test)]
+mod pipeline_tests;

@@ -12,7 +12,7 @@ const OWNER: (&str, &str) = ("owner0000000000001", "owner-token");
 fn world() -> Export {
     let mut e = Export::default();
     e.user(ADMIN.0, &["admin"], ADMIN.1)
-        .user(OWNER.0, &["bot-builder"], OWNER.1)
+        .user(OWNER.0, &["user", "bot-builder"], OWNER.1)
         .permission("manage-own-outgoing-integrations", &["admin", "bot-builder"])
         .permission("manage-own-incoming-integrations", &["admin", "bot-builder"])
         .room("room-g", "general", "c");

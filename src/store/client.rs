@@ -4,8 +4,10 @@ use crate::config::StoreSettings;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::retry::RetryPartition;
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::Client;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Where DynamoDB is. `Aws` follows the standard chain (`AWS_ENDPOINT_URL_DYNAMODB`
@@ -38,5 +40,11 @@ pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Clie
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("local", "local", None, None, "local"));
     }
-    Client::new(&loader.load().await)
+    // The SDK shares one retry quota per partition name across every client of the
+    // process; each client gets its own, so that one client's failures (another
+    // table set, a test's injected faults) never cost another its retries.
+    static CLIENTS: AtomicUsize = AtomicUsize::new(0);
+    let partition = RetryPartition::new(format!("dynamodb-{}", CLIENTS.fetch_add(1, Ordering::Relaxed)));
+    let config = aws_sdk_dynamodb::config::Builder::from(&loader.load().await).retry_partition(partition);
+    Client::from_conf(config.build())
 }

@@ -1,51 +1,21 @@
-//! The store: everything the pipeline reads, behind one narrow trait.
+//! The store: what a request reads, as typed keys and records, behind one narrow trait.
+//!
+//! The pipeline plans its reads ([`Round`], built in [`crate::fetch`]) and the store
+//! executes one round at a time, every read of a round in parallel. Planning knows
+//! nothing of DynamoDB; the store knows nothing of the rules that decided the keys.
 
 mod client;
 mod dynamo;
 pub mod items;
+mod memory;
 
 pub use client::{build_client, Endpoint};
 pub use dynamo::DynamoStore;
+pub use memory::MemoryStore;
 
-use crate::auth::Credentials;
-use crate::model::{Integration, PermissionRoles, RoomRecord, RoomRef, TeamType, TokenRecord, UserRecord};
+use crate::model::{Integration, RoomRecord, TeamType, TokenRecord, UserRecord};
 use futures::future::BoxFuture;
-
-/// What one request needs, fetched in one parallel round (two when the room is named).
-#[derive(Debug, Clone, Copy)]
-pub struct Lookup<'a> {
-    pub credentials: &'a Credentials,
-    pub room: Option<&'a RoomRef>,
-    pub include_all_public_channels: bool,
-    /// False when the request will fail before listing, so the listing is not read.
-    pub with_integrations: bool,
-}
-
-/// The records a request decides on. Integrations are those stored under the room
-/// and, when asked, under `all_public_channels`; an integration may appear twice.
-#[derive(Debug, Clone, Default)]
-pub struct Snapshot {
-    pub token: Option<TokenRecord>,
-    pub user: Option<UserRecord>,
-    pub permissions: PermissionRoles,
-    pub room: Option<RoomRecord>,
-    pub integrations: Vec<Integration>,
-    /// Read capacity units DynamoDB reports for the request's reads.
-    pub read_units: f64,
-}
-
-/// The store could not answer within its budget. The detail is for logs only.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("DynamoDB call failed: {0}")]
-    Call(String),
-    #[error("DynamoDB did not answer within the request budget")]
-    Timeout,
-}
-
-pub trait Store: Send + Sync {
-    fn load<'a>(&'a self, lookup: Lookup<'a>) -> BoxFuture<'a, Result<Snapshot, StoreError>>;
-}
+use std::time::Duration;
 
 /// One record a request may need, by its key. The caller's id appears in the keys
 /// of their own memberships; no key reaches anyone else's.
@@ -59,11 +29,20 @@ pub enum Key {
     Room(String),
     Team(String),
     /// The user's subscription to a room (`rocketchat_subscription`).
-    Subscription { room: String, user: String },
+    Subscription {
+        room: String,
+        user: String,
+    },
     /// The user's membership of a team (`rocketchat_team_member`).
-    TeamMember { team: String, user: String },
+    TeamMember {
+        team: String,
+        user: String,
+    },
     /// The user as an agent of an omnichannel department (`rocketchat_livechat_department_agents`).
-    DepartmentAgent { department: String, user: String },
+    DepartmentAgent {
+        department: String,
+        user: String,
+    },
 }
 
 /// What a key found.
@@ -79,3 +58,75 @@ pub enum Record {
     Member,
 }
 
+/// Where a read of an index partition resumes. Opaque to the planner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cursor {
+    /// DynamoDB's `LastEvaluatedKey`.
+    Key(items::Item),
+    /// The in-memory store's position.
+    Position(usize),
+}
+
+/// A read of one partition of the `roomId` index: its first bounded page, or every
+/// page from `from` to the end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionRead {
+    pub partition: String,
+    pub from: Option<Cursor>,
+    pub to_the_end: bool,
+}
+
+/// Items of a partition's first page read before the caller has been allowed to
+/// list the room: what an anonymous or refused request can cost at most.
+pub const FIRST_PAGE_ITEMS: i32 = 50;
+
+/// Everything one round reads, all of it in parallel.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Round {
+    /// Point reads (one BatchGetItem).
+    pub keys: Vec<Key>,
+    /// A room looked up by name (`name-index`).
+    pub room_name: Option<String>,
+    pub partitions: Vec<PartitionRead>,
+}
+
+impl Round {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.room_name.is_none() && self.partitions.is_empty()
+    }
+}
+
+/// The integrations a partition read brought, and where it stopped (`None`: at the end).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionPage {
+    pub partition: String,
+    pub integrations: Vec<Integration>,
+    pub next: Option<Cursor>,
+}
+
+/// What one round found. Keys asked and not found are simply absent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fetched {
+    pub records: Vec<(Key, Record)>,
+    pub rooms_named: Vec<RoomRecord>,
+    pub pages: Vec<PartitionPage>,
+    /// Read capacity units the round consumed, as DynamoDB reports them.
+    pub read_units: f64,
+}
+
+/// The store could not answer within its budget. The detail is for logs only.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DynamoDB call failed: {0}")]
+    Call(String),
+    #[error("DynamoDB did not answer within the request budget")]
+    Timeout,
+}
+
+pub trait Store: Send + Sync {
+    /// Executes one round: every read in it at once.
+    fn read<'a>(&'a self, round: &'a Round) -> BoxFuture<'a, Result<Fetched, StoreError>>;
+
+    /// How long all of one request's rounds may take together.
+    fn request_budget(&self) -> Duration;
+}

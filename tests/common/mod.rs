@@ -227,7 +227,8 @@ impl Export {
     /// `user` subscribed to room `rid`.
     pub fn subscription(&mut self, rid: &str, user: &str) -> &mut Self {
         let id = format!("s-{rid}-{user}");
-        self.subscriptions.push(json!({"_id": id, "rid": rid, "u": {"_id": user, "username": user}, "t": "c"}));
+        self.subscriptions
+            .push(json!({"_id": id, "rid": rid, "u": {"_id": user, "username": user}, "t": "c"}));
         self
     }
 
@@ -290,7 +291,7 @@ pub async fn put_items(h: &Harness, table: &str, items: Vec<rc_integrations::sto
 pub const MASK_ROLES: [&str; 4] = ["r-all-out", "r-all-in", "r-own-out", "r-own-in"];
 
 /// Users `u01`…`u15` (token `t<mask>`), user `uNN` holding the permissions whose
-/// bits are set in NN, each through a role of its own.
+/// bits are set in NN, each through a role of its own, besides the role `user`.
 pub fn mask_world() -> Export {
     let mut e = Export::default();
     let permissions = [
@@ -303,7 +304,9 @@ pub fn mask_world() -> Export {
         e.permission(permission, &[role]);
     }
     for mask in 1..16usize {
-        let roles: Vec<&str> = (0..4).filter(|b| mask & (1 << b) != 0).map(|b| MASK_ROLES[b]).collect();
+        // Every Rocket.Chat account has the `user` role, which may view public channels.
+        let granted = (0..4).filter(|b| mask & (1 << b) != 0).map(|b| MASK_ROLES[b]);
+        let roles: Vec<&str> = std::iter::once("user").chain(granted).collect();
         e.user(&format!("u{mask:02}"), &roles, &format!("t{mask}"));
     }
     e

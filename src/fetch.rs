@@ -1,0 +1,225 @@
+//! Fetch: which reads a request makes, round by round, and what it has read so far.
+//!
+//! The plan is pure (the `*_round` functions); [`Reader`] executes each round on the
+//! store within the request's time budget. The rounds of a request by `roomId`:
+//!
+//! 1. always: token, user, permission documents (cached per container), the room and
+//!    the caller's subscription to it, and the **first bounded page** of the room's
+//!    and `all_public_channels`' integrations;
+//! 2. only when room access (contract §5a) is still undecided: team and team
+//!    membership, discussion parent, department agent — one round per level;
+//! 3. only when a partition did not fit in its first page: the rest of it.
+//!
+//! By `roomName`, round 1 looks the name up instead, and the room's subscription and
+//! first page come with the first round that follows authentication. Before the caller
+//! is authenticated, authorized and allowed into the room, nothing is read past one
+//! bounded page per partition: a refused request costs what that page costs.
+
+use crate::access::PERMISSIONS;
+use crate::auth::Credentials;
+use crate::error::ApiError;
+use crate::model::{Integration, PermissionRoles, RoomRecord, RoomRef, TokenRecord, UserRecord};
+use crate::request::ParsedRequest;
+use crate::store::items::ALL_PUBLIC_CHANNELS;
+use crate::store::{Cursor, Fetched, Key, PartitionRead, Record, Round, Store};
+use std::collections::HashMap;
+use tokio::time::Instant;
+
+/// What the request will read, decided by parsing alone.
+#[derive(Debug, Clone)]
+pub struct Wants<'a> {
+    pub credentials: &'a Credentials,
+    pub room: Option<&'a RoomRef>,
+    /// False when the request will fail before listing, so no integration is read.
+    pub listing: bool,
+    pub include_all_public_channels: bool,
+}
+
+impl<'a> Wants<'a> {
+    pub fn of(request: &'a ParsedRequest, credentials: &'a Credentials) -> Self {
+        let room = request.room.as_ref().ok();
+        Wants {
+            credentials,
+            room,
+            listing: room.is_some() && request.listing.is_ok(),
+            include_all_public_channels: request.include_all_public_channels,
+        }
+    }
+
+    /// The partitions listed for `room_id`, when listing at all.
+    fn partitions<'r>(&self, room_id: &'r str) -> Vec<&'r str> {
+        let public = self.include_all_public_channels.then_some(ALL_PUBLIC_CHANNELS);
+        if self.listing {
+            [Some(room_id), public].into_iter().flatten().collect()
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Round 1: everything known before anything is read.
+pub fn first_round(wants: &Wants) -> Round {
+    let user = &wants.credentials.user_id;
+    let mut keys = vec![Key::Token(wants.credentials.token_hash.clone()), Key::User(user.clone())];
+    keys.extend(PERMISSIONS.iter().map(|(id, _)| Key::Permission((*id).to_owned())));
+    let mut round = Round { keys, ..Round::default() };
+    match wants.room {
+        Some(RoomRef::Id(id)) => {
+            round.keys.push(Key::Room(id.clone()));
+            round.keys.push(Key::Subscription { room: id.clone(), user: user.clone() });
+            round.partitions = wants.partitions(id).into_iter().map(first_page).collect();
+        }
+        Some(RoomRef::Name(name)) => {
+            round.room_name = Some(name.clone());
+            // Not room-specific: the same page whatever room is named.
+            if wants.listing && wants.include_all_public_channels {
+                round.partitions.push(first_page(ALL_PUBLIC_CHANNELS));
+            }
+        }
+        None => {}
+    }
+    round
+}
+
+/// A round for the keys room access needs, with the first page of any partition not
+/// yet started (a room named rather than identified), so listing costs no extra round.
+pub fn access_round(needed: Vec<Key>, facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
+    let unstarted = wants.partitions(&room.id).into_iter().filter(|p| !facts.partitions.contains_key(*p));
+    Round { keys: needed, room_name: None, partitions: unstarted.map(first_page).collect() }
+}
+
+/// The last round, once the caller may list the room: whatever the partitions still hold.
+pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
+    let rest = wants.partitions(&room.id).into_iter().filter_map(|partition| {
+        let from = match facts.partitions.get(partition) {
+            None => None,
+            Some(read) => Some(read.next.clone()?),
+        };
+        Some(PartitionRead { partition: partition.to_owned(), from, to_the_end: true })
+    });
+    Round { partitions: rest.collect(), ..Round::default() }
+}
+
+fn first_page(partition: &str) -> PartitionRead {
+    PartitionRead { partition: partition.to_owned(), from: None, to_the_end: false }
+}
+
+/// Everything read so far, and what was asked but not found.
+#[derive(Debug, Default)]
+pub struct Facts {
+    /// Every key asked: `None` when it was not found.
+    known: HashMap<Key, Option<Record>>,
+    rooms_named: Vec<RoomRecord>,
+    partitions: HashMap<String, PartitionSoFar>,
+}
+
+#[derive(Debug, Default)]
+struct PartitionSoFar {
+    integrations: Vec<Integration>,
+    /// Where to go on; `None` once the partition has been read to its end.
+    next: Option<Cursor>,
+}
+
+impl Facts {
+    /// `None` if the key has not been read; `Some(None)` if it was and nothing is there.
+    pub fn lookup(&self, key: &Key) -> Option<Option<&Record>> {
+        self.known.get(key).map(Option::as_ref)
+    }
+
+    pub(crate) fn absorb(&mut self, round: Round, fetched: Fetched) {
+        for key in round.keys {
+            self.known.entry(key).or_insert(None);
+        }
+        for (key, record) in fetched.records {
+            self.known.insert(key, Some(record));
+        }
+        for room in &fetched.rooms_named {
+            self.known.insert(Key::Room(room.id.clone()), Some(Record::Room(room.clone())));
+        }
+        self.rooms_named.extend(fetched.rooms_named);
+        for page in fetched.pages {
+            let so_far = self.partitions.entry(page.partition).or_default();
+            so_far.integrations.extend(page.integrations);
+            so_far.next = page.next;
+        }
+    }
+
+    pub fn token(&self, hash: &str) -> Option<TokenRecord> {
+        match self.lookup(&Key::Token(hash.to_owned())) {
+            Some(Some(Record::Token(token))) => Some(token.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn user(&self, id: &str) -> Option<UserRecord> {
+        match self.lookup(&Key::User(id.to_owned())) {
+            Some(Some(Record::User(user))) => Some(user.clone()),
+            _ => None,
+        }
+    }
+
+    /// The permission documents found; absent ones fall back to their defaults.
+    pub fn permissions(&self) -> PermissionRoles {
+        let found = self.known.iter().filter_map(|(key, record)| match (key, record) {
+            (Key::Permission(id), Some(Record::Permission(roles))) => Some((id.clone(), roles.clone())),
+            _ => None,
+        });
+        found.collect()
+    }
+
+    /// The room the request names. By name, Rocket.Chat's names are unique, but a
+    /// channel is preferred should two rooms share one.
+    pub fn room(&self, room: &RoomRef) -> Option<RoomRecord> {
+        match room {
+            RoomRef::Id(id) => match self.lookup(&Key::Room(id.clone())) {
+                Some(Some(Record::Room(room))) => Some(room.clone()),
+                _ => None,
+            },
+            RoomRef::Name(_) => {
+                let rooms = &self.rooms_named;
+                rooms.iter().find(|r| r.kind == "c" || r.kind == "l").or(rooms.first()).cloned()
+            }
+        }
+    }
+
+    /// Every integration read, partitions in turn; one may appear more than once.
+    pub fn take_integrations(&mut self) -> Vec<Integration> {
+        self.partitions.drain().flat_map(|(_, read)| read.integrations).collect()
+    }
+}
+
+/// Runs a request's rounds on the store, all within one deadline, and counts them.
+pub struct Reader<'s> {
+    store: &'s dyn Store,
+    deadline: Instant,
+    pub facts: Facts,
+    pub rounds: u32,
+    pub read_units: f64,
+}
+
+impl<'s> Reader<'s> {
+    pub fn new(store: &'s dyn Store) -> Self {
+        let deadline = Instant::now() + store.request_budget();
+        Reader { store, deadline, facts: Facts::default(), rounds: 0, read_units: 0.0 }
+    }
+
+    /// Executes `round` (nothing when it is empty); a store failure or the end of the
+    /// budget is the 503, its detail only logged.
+    pub async fn run(&mut self, round: Round) -> Result<(), ApiError> {
+        if round.is_empty() {
+            return Ok(());
+        }
+        let fetched = tokio::time::timeout_at(self.deadline, self.store.read(&round))
+            .await
+            .map_err(|_| crate::store::StoreError::Timeout)
+            .and_then(|read| read)
+            .map_err(|error| {
+                tracing::warn!(%error, "store unavailable");
+                ApiError::Unavailable
+            })?;
+        self.rounds += 1;
+        self.read_units += fetched.read_units;
+        self.facts.absorb(round, fetched);
+        Ok(())
+    }
+}

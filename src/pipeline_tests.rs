@@ -1,0 +1,182 @@
+//! The pipeline over the in-memory store: the contract's order of checks, and which
+//! rounds each kind of request reads. (The same counts over DynamoDB, through a
+//! latency proxy, are in `tests/round_trips.rs`.)
+
+use crate::auth::hash_token;
+use crate::config::PageSettings;
+use crate::error::ApiError;
+use crate::model::{Integration, RoomRecord, TeamType, TokenRecord, UserRecord};
+use crate::request::RawRequest;
+use crate::store::items::ALL_PUBLIC_CHANNELS;
+use crate::store::{Key, MemoryStore, Record, FIRST_PAGE_ITEMS};
+use crate::{Answer, Service};
+use std::sync::Arc;
+
+const TOKEN: &str = "secret";
+
+fn user(id: &str, roles: &[&str]) -> (Key, Record, Key, Record) {
+    let record = UserRecord {
+        id: id.into(),
+        username: Some(id.into()),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        active: true,
+    };
+    let token = TokenRecord { user_id: id.into(), expires_at: None };
+    (
+        Key::User(id.into()),
+        Record::User(record),
+        Key::Token(hash_token(&format!("{TOKEN}-{id}"))),
+        Record::Token(token),
+    )
+}
+
+fn integrations(prefix: &str, n: usize) -> Vec<Integration> {
+    (0..n)
+        .map(|i| {
+            let text = format!(r#"{{"_id":"{prefix}{i:04}","type":"webhook-outgoing"}}"#);
+            let doc = crate::document::Value::from_extended_json_str(&text).unwrap();
+            Integration { id: format!("{prefix}{i:04}"), doc }
+        })
+        .collect()
+}
+
+/// Rooms: `general` (public), `big` (public, more than a first page), `hidden` (a
+/// public channel of a private team), `group` (a private group). Users: `admin`,
+/// `member` (of the team), `outsider` (with every integration permission).
+fn store() -> MemoryStore {
+    let mut store = MemoryStore::new()
+        .with_room(RoomRecord {
+            id: "general".into(),
+            name: Some("general".into()),
+            kind: "c".into(),
+            ..Default::default()
+        })
+        .with_room(RoomRecord {
+            id: "big".into(),
+            name: Some("big".into()),
+            kind: "c".into(),
+            ..Default::default()
+        })
+        .with_room(RoomRecord {
+            id: "hidden".into(),
+            name: Some("hidden".into()),
+            kind: "c".into(),
+            team_id: Some("team".into()),
+            ..Default::default()
+        })
+        .with_room(RoomRecord {
+            id: "group".into(),
+            name: Some("group".into()),
+            kind: "p".into(),
+            ..Default::default()
+        })
+        .with(Key::Team("team".into()), Record::Team(TeamType::Private))
+        .with(Key::TeamMember { team: "team".into(), user: "member".into() }, Record::Member)
+        .with_integrations("general", integrations("g", 3))
+        .with_integrations("hidden", integrations("h", 3))
+        .with_integrations("big", integrations("b", FIRST_PAGE_ITEMS as usize * 3))
+        .with_integrations(ALL_PUBLIC_CHANNELS, integrations("p", 1));
+    for (id, roles) in
+        [("admin", &["admin", "user"][..]), ("member", &["admin"]), ("outsider", &["admin", "user"])]
+    {
+        let (uk, ur, tk, tr) = user(id, roles);
+        store = store.with(uk, ur).with(tk, tr);
+    }
+    store
+}
+
+async fn ask(store: MemoryStore, user: &str, query: &str) -> (Answer, Vec<crate::store::Round>) {
+    let store = Arc::new(store);
+    let service = Service::new(store.clone(), PageSettings::default());
+    let raw = RawRequest {
+        auth_token: Some(format!("{TOKEN}-{user}")),
+        user_id: Some(user.into()),
+        query: form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into(), v.into())).collect(),
+    };
+    let answer = service.answer(&raw).await;
+    (answer, store.rounds())
+}
+
+fn status(answer: &Answer) -> u16 {
+    answer.result.as_ref().map_or_else(ApiError::status, |_| 200)
+}
+
+#[tokio::test]
+async fn by_room_id_one_round_reads_everything() {
+    let (answer, rounds) = ask(store(), "admin", "roomId=general").await;
+    assert_eq!(status(&answer), 200);
+    assert_eq!(rounds.len(), 1);
+    let keys = &rounds[0].keys;
+    assert!(keys.contains(&Key::Room("general".into())));
+    assert!(keys.contains(&Key::Subscription { room: "general".into(), user: "admin".into() }));
+    assert_eq!(rounds[0].partitions.len(), 2, "the room and all_public_channels");
+    assert!(rounds[0].partitions.iter().all(|p| !p.to_the_end), "first pages only");
+    assert!(answer.result.unwrap().contains(r#""total":4"#));
+}
+
+#[tokio::test]
+async fn by_room_name_the_room_is_looked_up_first() {
+    let (answer, rounds) = ask(store(), "admin", "roomName=general").await;
+    assert_eq!(status(&answer), 200);
+    assert_eq!(rounds.len(), 2);
+    assert_eq!(rounds[0].room_name.as_deref(), Some("general"));
+    assert!(!rounds[0].keys.iter().any(|k| matches!(k, Key::Room(_) | Key::Subscription { .. })));
+    assert_eq!(rounds[0].partitions.len(), 1, "only all_public_channels, whatever the room");
+    assert_eq!(rounds[1].partitions[0].partition, "general");
+}
+
+#[tokio::test]
+async fn a_big_room_is_read_past_its_first_page_only_once_allowed() {
+    let (answer, rounds) = ask(store(), "admin", "roomId=big&count=0").await;
+    assert!(answer.result.unwrap().contains(&format!(r#""total":{}"#, FIRST_PAGE_ITEMS * 3 + 1)));
+    assert_eq!(rounds.len(), 2);
+    assert!(rounds[1].partitions.iter().all(|p| p.partition == "big" && p.to_the_end && p.from.is_some()));
+}
+
+#[tokio::test]
+async fn refused_callers_never_read_past_a_first_page() {
+    for (user, query, expected) in
+        [("nobody", "roomId=big", 401), ("nobody", "roomName=big", 401), ("outsider", "roomId=hidden", 403)]
+    {
+        let (answer, rounds) = ask(store(), user, query).await;
+        assert_eq!(status(&answer), expected, "{user} {query}");
+        let mut partitions = rounds.iter().flat_map(|r| &r.partitions);
+        assert!(partitions.all(|p| !p.to_the_end), "{user} {query}: {rounds:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_unauthenticated_request_by_name_reads_nothing_of_the_room() {
+    let (answer, rounds) = ask(store(), "intruder", "roomName=hidden").await;
+    assert_eq!(answer.result, Err(ApiError::Unauthorized));
+    assert_eq!(rounds.len(), 1, "no round after the one that authenticates");
+    assert!(rounds[0].partitions.iter().all(|p| p.partition == ALL_PUBLIC_CHANNELS));
+}
+
+#[tokio::test]
+async fn room_access_costs_one_more_round_and_decides_before_parameters() {
+    let (answer, rounds) = ask(store(), "member", "roomId=hidden").await;
+    assert_eq!(status(&answer), 200);
+    assert_eq!(rounds.len(), 2, "team and membership in round 2");
+    assert!(rounds[1].keys.contains(&Key::Team("team".into())));
+    // The outsider holds every integration permission, and still may not.
+    let (answer, _) = ask(store(), "outsider", "roomId=hidden&count=abc").await;
+    assert_eq!(answer.result, Err(ApiError::RoomAccessDenied), "access 403 before a bad count");
+    // A room that is no channel is a 400 before any access check.
+    let (answer, _) = ask(store(), "outsider", "roomId=group").await;
+    assert_eq!(answer.result, Err(ApiError::RoomNotFound));
+}
+
+#[tokio::test]
+async fn the_order_of_checks() {
+    let (answer, rounds) = ask(store(), "admin", "").await;
+    assert_eq!(answer.result, Err(ApiError::RoomParamMissing));
+    assert!(rounds[0].partitions.is_empty(), "no listing without a room");
+    let (answer, _) = ask(store(), "admin", "roomId=nowhere&count=abc").await;
+    assert_eq!(answer.result, Err(ApiError::RoomNotFound), "room 400 before a bad count");
+    let (answer, rounds) = ask(store(), "admin", "roomId=general&sort=bad").await;
+    assert!(matches!(answer.result, Err(ApiError::InvalidSort(_))));
+    assert!(rounds[0].partitions.is_empty(), "a listing that will fail is not read");
+    let (answer, rounds) = ask(MemoryStore::unavailable(), "admin", "roomId=general").await;
+    assert_eq!((answer.result, rounds.len()), (Err(ApiError::Unavailable), 1));
+}

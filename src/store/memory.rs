@@ -1,0 +1,104 @@
+//! A store held in memory: fixed records, read round by round like DynamoDB's, so the
+//! pipeline's order of checks and its rounds can be pinned by fast unit tests.
+
+use super::{Cursor, Fetched, Key, PartitionPage, Record, Round, Store, StoreError, FIRST_PAGE_ITEMS};
+use crate::model::{Integration, RoomRecord};
+use futures::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct MemoryStore {
+    records: HashMap<Key, Record>,
+    partitions: HashMap<String, Vec<Integration>>,
+    /// Every round read, in order, for tests to inspect.
+    rounds: Mutex<Vec<Round>>,
+    unavailable: bool,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store whose every read fails, as an unreachable DynamoDB would.
+    pub fn unavailable() -> Self {
+        MemoryStore { unavailable: true, ..Self::default() }
+    }
+
+    pub fn with(mut self, key: Key, record: Record) -> Self {
+        self.records.insert(key, record);
+        self
+    }
+
+    pub fn with_room(self, room: RoomRecord) -> Self {
+        self.with(Key::Room(room.id.clone()), Record::Room(room))
+    }
+
+    /// Integrations stored under a partition, in index order.
+    pub fn with_integrations(mut self, partition: &str, integrations: Vec<Integration>) -> Self {
+        self.partitions.entry(partition.to_owned()).or_default().extend(integrations);
+        self
+    }
+
+    /// The rounds read so far.
+    pub fn rounds(&self) -> Vec<Round> {
+        self.rounds.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn answer(&self, round: &Round) -> Fetched {
+        let records =
+            round.keys.iter().filter_map(|key| Some((key.clone(), self.records.get(key)?.clone()))).collect();
+        let rooms_named = match &round.room_name {
+            Some(name) => self
+                .records
+                .values()
+                .filter_map(|r| match r {
+                    Record::Room(room) if room.name.as_ref() == Some(name) => Some(room.clone()),
+                    _ => None,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let pages = round
+            .partitions
+            .iter()
+            .map(|read| {
+                let all = self.partitions.get(&read.partition).map(Vec::as_slice).unwrap_or_default();
+                let from = match read.from {
+                    Some(Cursor::Position(at)) => at.min(all.len()),
+                    _ => 0,
+                };
+                let end = if read.to_the_end {
+                    all.len()
+                } else {
+                    (from + FIRST_PAGE_ITEMS as usize).min(all.len())
+                };
+                let next = (end < all.len()).then_some(Cursor::Position(end));
+                PartitionPage {
+                    partition: read.partition.clone(),
+                    integrations: all[from..end].to_vec(),
+                    next,
+                }
+            })
+            .collect();
+        Fetched { records, rooms_named, pages, read_units: 0.0 }
+    }
+}
+
+impl Store for MemoryStore {
+    fn read<'a>(&'a self, round: &'a Round) -> BoxFuture<'a, Result<Fetched, StoreError>> {
+        self.rounds.lock().unwrap_or_else(|e| e.into_inner()).push(round.clone());
+        let answer = if self.unavailable {
+            Err(StoreError::Call("unreachable (memory store)".into()))
+        } else {
+            Ok(self.answer(round))
+        };
+        Box::pin(async move { answer })
+    }
+
+    fn request_budget(&self) -> Duration {
+        Duration::from_secs(3)
+    }
+}
