@@ -23,12 +23,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the endpoint on 127.0.0.1, on the embedded emulator unless
-    /// AWS_ENDPOINT_URL_DYNAMODB names another endpoint.
+    /// Serve the endpoint on 127.0.0.1, on the embedded emulator (loaded with the demo
+    /// export or --data) unless AWS_ENDPOINT_URL_DYNAMODB names another endpoint,
+    /// whose tables are then served as they are.
     Serve {
         #[arg(long, default_value_t = 3000)]
         port: u16,
-        /// A Rocket.Chat export directory to load (default: the demo export).
+        /// A Rocket.Chat export directory to load (embedded emulator: default the
+        /// demo export; another endpoint: nothing is loaded unless this is given).
         #[arg(long)]
         data: Option<PathBuf>,
         /// Port of the embedded DynamoDB emulator, for other tools to share it
@@ -65,20 +67,32 @@ async fn main() -> ExitCode {
     }
 }
 
+/// On the embedded emulator: tables from template.yaml, loaded with `--data` or the
+/// demo export. Against an endpoint named by `AWS_ENDPOINT_URL_DYNAMODB` (real tables,
+/// maybe someone's production data): served as they are, written only with `--data`.
 async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(), String> {
-    let endpoint = match local::configured_endpoint() {
-        Some(endpoint) => endpoint,
-        None => Endpoint::Local(local::start_emulator(dynamodb_port).await.map_err(|e| e.to_string())?),
-    };
     let tables = TableNames::from_env();
+    let (endpoint, load) = match local::configured_endpoint() {
+        Some(endpoint) => (endpoint, data),
+        None => {
+            let url = local::start_emulator(dynamodb_port).await.map_err(|e| e.to_string())?;
+            eprintln!("DynamoDB endpoint (embedded emulator): {url}");
+            (Endpoint::Local(url), Some(data.unwrap_or(Path::new(DEMO_DATA))))
+        }
+    };
     let client = local::client(&endpoint).await;
-    tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
-    let dir = data.unwrap_or(Path::new(DEMO_DATA));
-    let summary =
-        import_dir(&client, &tables, dir, ImportOptions::from_env()).await.map_err(|e| e.to_string())?;
-    eprintln!("loaded {}:\n{summary}", dir.display());
-    if let Endpoint::Local(url) = &endpoint {
-        eprintln!("DynamoDB endpoint: {url}");
+    match load {
+        Some(dir) => {
+            let created = tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
+            if !created.is_empty() {
+                eprintln!("tables created: {}", created.join(", "));
+            }
+            let summary = import_dir(&client, &tables, dir, ImportOptions::from_env())
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!("loaded {} into the tables:\n{summary}", dir.display());
+        }
+        None => eprintln!("serving the existing tables as they are (nothing written; --data DIR loads an export)"),
     }
     let service = local::service(client, tables).await;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

@@ -1,0 +1,106 @@
+//! `serve`, the real binary: on the embedded emulator it loads the demo export; against
+//! an endpoint named by `AWS_ENDPOINT_URL_DYNAMODB` it serves the tables as they are
+//! and writes only when given `--data`.
+
+mod common;
+
+use common::*;
+use rc_integrations::config::TABLES;
+use rc_integrations::local::tables;
+use rc_integrations::store::build_client;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The server process; killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `serve` against the test endpoint, on the tables of `h`, with extra arguments.
+fn serve(h: &Harness, args: &[&str]) -> Server {
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rc-integrations"));
+    command
+        .args(["serve", "--port", &port.to_string()])
+        .args(args)
+        .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint_url())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for ((_, variable, _), name) in TABLES.iter().zip(h.tables.all()) {
+        command.env(variable, name);
+    }
+    let server = Server { child: command.spawn().expect("start serve"), port };
+    let started = Instant::now();
+    while get(&server, "").is_none() {
+        assert!(started.elapsed() < Duration::from_secs(60), "serve did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+/// The status of a request as the demo admin, or `None` while nothing listens.
+fn get(server: &Server, query: &str) -> Option<u16> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).ok()?;
+    let request = format!(
+        "GET /api/v1/channels.getIntegrations?{query} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {ADMIN_TOKEN}\r\n\
+         X-User-Id: {ADMIN_ID}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.get(9..12)?.parse().ok()
+}
+
+async fn item_count(h: &Harness) -> usize {
+    let mut count = 0;
+    for table in h.tables.all() {
+        let scan = h.client.scan().table_name(table).send().await.expect("scan");
+        count += scan.items.unwrap_or_default().len();
+    }
+    count
+}
+
+/// Fresh, empty tables at the test endpoint.
+async fn empty_tables() -> Harness {
+    let client = build_client(&endpoint(), &test_store_settings()).await;
+    let tables = fresh_tables();
+    tables::create_missing(&client, &tables).await.expect("create tables");
+    let router = axum::Router::new();
+    Harness { router, client, tables, summary: Default::default() }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn against_an_external_endpoint_nothing_is_written_without_data() {
+    let h = empty_tables().await;
+    let server = serve(&h, &[]);
+    assert_eq!(get(&server, &format!("roomId={GENERAL}")), Some(401), "the demo admin was planted");
+    assert_eq!(item_count(&h).await, 0, "serve wrote to tables it was only asked to serve");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn against_an_external_endpoint_data_is_loaded_when_asked() {
+    let h = empty_tables().await;
+    let demo = Path::new(DEMO).to_str().unwrap();
+    let server = serve(&h, &["--data", demo]);
+    assert_eq!(get(&server, &format!("roomId={GENERAL}")), Some(200));
+    assert!(item_count(&h).await > 0);
+}
