@@ -108,7 +108,8 @@ impl PageSettings {
 pub struct StoreSettings {
     /// The whole budget for a request's DynamoDB work, retries included.
     pub request_budget: Duration,
-    /// Attempts per DynamoDB call (first try + retries), within the budget.
+    /// Attempts per DynamoDB call (first try + retries); the budget usually ends
+    /// the retries first.
     pub max_attempts: u32,
     /// How long the permission documents are reused before being read again.
     pub permissions_ttl: Duration,
@@ -118,7 +119,7 @@ impl Default for StoreSettings {
     fn default() -> Self {
         StoreSettings {
             request_budget: Duration::from_millis(3000),
-            max_attempts: 3,
+            max_attempts: 32,
             permissions_ttl: Duration::from_secs(30),
         }
     }

@@ -92,7 +92,9 @@ async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(),
                 .map_err(|e| e.to_string())?;
             eprintln!("loaded {} into the tables:\n{summary}", dir.display());
         }
-        None => eprintln!("serving the existing tables as they are (nothing written; --data DIR loads an export)"),
+        None => {
+            eprintln!("serving the existing tables as they are (nothing written; --data DIR loads an export)")
+        }
     }
     let service = local::service(client, tables).await;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

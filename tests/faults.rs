@@ -116,3 +116,24 @@ async fn refused_connections_are_a_503() {
     assert_eq!(reply.status, 503);
     assert_eq!(reply.text, UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn a_throttling_burst_shorter_than_half_the_budget_is_absorbed() {
+    let h = Harness::demo().await;
+    let proxy = Proxy::start(&endpoint_url()).await;
+    // The shipped settings: a 3 s budget, retries until it ends.
+    let settings = StoreSettings { permissions_ttl: Duration::ZERO, ..StoreSettings::default() };
+    let (_, router) = service_via(&proxy.url, &h.tables, settings).await;
+    let h = h.with_router(router);
+    let query = format!("roomId={GENERAL}");
+    let baseline = h.as_admin(&query).await.text;
+    let throttled = Fault::Error { status: 400, error_type: "ThrottlingException" };
+    for operation in ["BatchGetItem", "Query"] {
+        for burst in [Duration::from_millis(250), Duration::from_secs(1)] {
+            proxy.fail_for(operation, throttled.clone(), burst);
+            let reply = h.as_admin(&query).await;
+            assert_eq!(reply.status, 200, "{operation} throttled for {burst:?}: {}", reply.text);
+            assert_eq!(reply.text, baseline, "{operation} throttled for {burst:?}");
+        }
+    }
+}

@@ -20,18 +20,21 @@ pub enum Endpoint {
 
 pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Client {
     let budget = settings.request_budget;
-    // Each attempt gets its share of the budget so a hung connection is retried,
-    // and the whole operation never outlives the budget.
-    let attempt = (budget / settings.max_attempts).max(Duration::from_millis(50));
+    // A hung attempt is abandoned after a third of the budget, so two more fit in it;
+    // the operation as a whole never outlives the budget.
+    let attempt = (budget / 3).max(Duration::from_millis(50));
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(attempt.min(Duration::from_secs(1)))
         .operation_attempt_timeout(attempt)
         .operation_timeout(budget)
         .build();
+    // Throttling and 5xx are retried with jittered exponential backoff (AWS's advice
+    // for DynamoDB) until the attempts or, usually first, the budget run out: a burst
+    // shorter than about half the budget is absorbed.
     let retries = RetryConfig::standard()
         .with_max_attempts(settings.max_attempts)
         .with_initial_backoff(Duration::from_millis(20))
-        .with_max_backoff(attempt / 2);
+        .with_max_backoff((budget / 8).max(Duration::from_millis(20)));
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).retry_config(retries);
     if let Endpoint::Local(url) = endpoint {

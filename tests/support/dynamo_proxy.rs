@@ -42,6 +42,8 @@ struct Shared {
     queued: Mutex<VecDeque<(Option<&'static str>, Fault)>>,
     /// A fault for every call, until cleared.
     always: Mutex<Option<Fault>>,
+    /// A fault for every call of an operation until a moment (a throttling burst).
+    window: Mutex<Option<(&'static str, Fault, Instant)>>,
     calls: Mutex<Vec<Call>>,
 }
 
@@ -60,6 +62,7 @@ impl Proxy {
             delay: Mutex::new(Duration::ZERO),
             queued: Mutex::new(VecDeque::new()),
             always: Mutex::new(None),
+            window: Mutex::new(None),
             calls: Mutex::new(Vec::new()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -76,6 +79,11 @@ impl Proxy {
     /// The next call (of `operation`, if given) gets `fault` instead of an answer.
     pub fn fail_next(&self, operation: Option<&'static str>, fault: Fault) {
         self.shared.queued.lock().unwrap().push_back((operation, fault));
+    }
+
+    /// Every call of `operation` gets `fault` for the next `duration`.
+    pub fn fail_for(&self, operation: &'static str, fault: Fault, duration: Duration) {
+        *self.shared.window.lock().unwrap() = Some((operation, fault, Instant::now() + duration));
     }
 
     pub fn fail_always(&self, fault: Option<Fault>) {
@@ -116,9 +124,13 @@ impl Proxy {
 fn next_fault(shared: &Shared, operation: &str) -> Option<Fault> {
     let mut queued = shared.queued.lock().unwrap();
     let position = queued.iter().position(|(op, _)| op.is_none_or(|o| o == operation));
-    match position.and_then(|i| queued.remove(i)) {
-        Some((_, fault)) => Some(fault),
-        None => shared.always.lock().unwrap().clone(),
+    if let Some((_, fault)) = position.and_then(|i| queued.remove(i)) {
+        return Some(fault);
+    }
+    let window = shared.window.lock().unwrap().clone();
+    match window {
+        Some((op, fault, until)) if op == operation && Instant::now() < until => Some(fault),
+        _ => shared.always.lock().unwrap().clone(),
     }
 }
 
