@@ -59,3 +59,76 @@ async fn a_warm_request_costs_the_floor() {
     println!("| warm, by roomId, demo `general` | {} | {floor} | = floor |", answer.read_units);
     assert_eq!(floor, 3.0, "the demo's general room: 2 for the batch, 0.5 per query");
 }
+
+/// An anonymous request costs the batch plus one bounded page per partition, however
+/// big the room (issue #9: before, a 401 read the whole room).
+#[tokio::test]
+async fn a_401_on_a_huge_room_costs_one_bounded_page() {
+    use rc_integrations::document::Value;
+    use rc_integrations::model::Integration;
+    use rc_integrations::store::{items, FIRST_PAGE_ITEMS};
+    const ROOM: &str = "hugeRoom000000001";
+    const SIZE: usize = 20_000;
+    let h = Harness::demo().await;
+    let room = rc_integrations::model::RoomRecord {
+        id: ROOM.into(),
+        name: Some("huge".into()),
+        kind: "c".into(),
+        ..Default::default()
+    };
+    let mut stored = vec![items::room_item(&room)];
+    for i in 0..SIZE {
+        let text = format!(
+            r##"{{"_id":"i{i:06}","type":"webhook-outgoing","name":"integration {i:06}","channel":["#huge"],"urls":["https://example.org/{i:06}"]}}"##
+        );
+        let doc = Value::from_extended_json_str(&text).unwrap();
+        stored.push(items::integration_item(&Integration { id: format!("i{i:06}"), doc }, Some(ROOM)));
+    }
+    let item_bytes = item_size(&stored[1]);
+    let (rooms, integrations) = stored.split_at(1);
+    put_items(&h, &h.tables.rooms, rooms.to_vec()).await;
+    put_items(&h, &h.tables.integrations, integrations.to_vec()).await;
+
+    let settings = StoreSettings { permissions_ttl: Duration::from_secs(600), ..test_store_settings() };
+    let (store, _) = service_via(&endpoint_url(), &h.tables, settings).await;
+    store.warm_up().await.unwrap();
+    let service = Service::new(store, PageSettings::default());
+    let ask = |token: &str, query: &str| RawRequest {
+        auth_token: Some(token.into()),
+        user_id: Some(ADMIN_ID.into()),
+        query: form_pairs(query),
+    };
+    // The batch alone: a request whose listing is refused before any query.
+    let batch = service.answer(&ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=abc"))).await;
+    assert_eq!(batch.rounds, 1);
+    let anonymous = service.answer(&ask("not-a-token", &format!("roomId={ROOM}"))).await;
+    assert_eq!(anonymous.result, Err(rc_integrations::error::ApiError::Unauthorized));
+    assert_eq!(anonymous.rounds, 1);
+    let public_partition = rcu(partition_size(&h, "all_public_channels").await);
+    let bound = batch.read_units + rcu(FIRST_PAGE_ITEMS as usize * item_bytes) + public_partition;
+    let whole_room = batch.read_units + rcu(SIZE * item_bytes) + public_partition;
+    assert!(anonymous.read_units <= bound, "a 401 consumed {} RCU, bound {bound}", anonymous.read_units);
+    println!(
+        "| anonymous 401, {SIZE}-integration room | {} | before: {whole_room} | ≤ {bound} |",
+        anonymous.read_units
+    );
+    // The admin, allowed, reads the rest, in one more round.
+    let allowed = service.answer(&ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=1"))).await;
+    assert!(allowed.result.unwrap().contains(&format!(r#""total":{}"#, SIZE + 1)));
+    assert_eq!(allowed.rounds, 2);
+}
+
+fn form_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// Bytes of the items stored under one partition of the `roomId` index.
+async fn partition_size(h: &Harness, partition: &str) -> usize {
+    let out = h.client.scan().table_name(&h.tables.integrations).send().await.unwrap();
+    out.items
+        .unwrap_or_default()
+        .iter()
+        .filter(|i| i.get("roomId").and_then(|v| v.as_s().ok()).map(String::as_str) == Some(partition))
+        .map(item_size)
+        .sum()
+}
