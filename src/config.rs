@@ -30,7 +30,9 @@ pub const TABLES: [(&str, &str, &str); 7] = [
 ];
 
 impl TableNames {
-    fn from_array([tokens, users, permissions, rooms, teams, memberships, integrations]: [String; 7]) -> Self {
+    fn from_array(
+        [tokens, users, permissions, rooms, teams, memberships, integrations]: [String; 7],
+    ) -> Self {
         TableNames { tokens, users, permissions, rooms, teams, memberships, integrations }
     }
 

@@ -73,7 +73,12 @@ async fn world() -> Harness {
     let users = vec![user(INACTIVE_ID, Some("gone"), false), user(NAMELESS_ID, None, true)];
     put_items(&h, &h.tables.users, users).await;
     let room = |id: &str, name: &str, kind: &str| {
-        items::room_item(&RoomRecord { id: id.into(), name: Some(name.into()), kind: kind.into(), ..Default::default() })
+        items::room_item(&RoomRecord {
+            id: id.into(),
+            name: Some(name.into()),
+            kind: kind.into(),
+            ..Default::default()
+        })
     };
     let rooms = vec![
         room(TEAM_ROOM, "team chat", "c"),

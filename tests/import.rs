@@ -184,3 +184,57 @@ async fn malformed_files_are_reported_by_file_and_line_and_nothing_is_written() 
         import_dir(&client, &names, dir.path(), ImportOptions::from_env()).await.unwrap_err().to_string();
     assert!(text.contains("users.json"), "{text}");
 }
+
+/// Every item of `table`, by scanning it.
+async fn items_of(h: &Harness, table: &str) -> Vec<rc_integrations::store::items::Item> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = h.client.scan().table_name(table).set_exclusive_start_key(start).send().await.unwrap();
+        items.extend(page.items.unwrap_or_default());
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return items,
+        }
+    }
+}
+
+#[tokio::test]
+async fn rooms_keep_what_the_access_rules_need() {
+    use rc_integrations::model::RoomRecord;
+    use rc_integrations::store::items::room_from;
+    let mut export = Export::default();
+    export.user(ADMIN.0, &["admin"], ADMIN.1);
+    export
+        .room_doc(json!({"_id": "team-chan", "name": "t", "t": "c", "teamId": "team-1", "open": "yes"}))
+        .room_doc(json!({"_id": "disc", "name": "d", "t": "p", "prid": "team-chan", "teamId": null}))
+        .room_doc(json!({
+            "_id": "live", "t": "l", "open": true, "departmentId": "dep",
+            "servedBy": {"_id": "agent-1", "username": "agent", "ts": {"$date": "2020-01-01T00:00:00Z"}}
+        }))
+        .room_doc(json!({"_id": "closed", "t": "l", "open": false, "servedBy": null}));
+    let h = Harness::export(&export).await;
+    let mut rooms: Vec<RoomRecord> =
+        items_of(&h, &h.tables.rooms).await.iter().map(|i| room_from(i).unwrap()).collect();
+    rooms.sort_by(|a, b| a.id.cmp(&b.id));
+    let room = |id: &str, name: Option<&str>, kind: &str| RoomRecord {
+        id: id.into(),
+        name: name.map(Into::into),
+        kind: kind.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        rooms,
+        [
+            room("closed", None, "l"),
+            RoomRecord { parent_id: Some("team-chan".into()), ..room("disc", Some("d"), "p") },
+            RoomRecord {
+                open: true,
+                served_by: Some("agent-1".into()),
+                department_id: Some("dep".into()),
+                ..room("live", None, "l")
+            },
+            RoomRecord { team_id: Some("team-1".into()), ..room("team-chan", Some("t"), "c") },
+        ]
+    );
+}

@@ -53,7 +53,8 @@ fn sort() -> impl Strategy<Value = String> {
 async fn seed(h: &Harness, specs: &[Spec], mask: usize) -> (String, BTreeSet<String>, Vec<String>) {
     static ROOM: AtomicUsize = AtomicUsize::new(0);
     let room = format!("room-{}", ROOM.fetch_add(1, Ordering::Relaxed));
-    let record = RoomRecord { id: room.clone(), name: Some(room.clone()), kind: "c".into(), ..Default::default() };
+    let record =
+        RoomRecord { id: room.clone(), name: Some(room.clone()), kind: "c".into(), ..Default::default() };
     put_items(h, &h.tables.rooms, vec![items::room_item(&record)]).await;
     let mut visible = BTreeSet::new();
     let mut stored = Vec::new();

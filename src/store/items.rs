@@ -160,10 +160,8 @@ pub fn permission_from(item: &Item) -> Option<(String, Vec<String>)> {
 }
 
 pub fn room_item(room: &RoomRecord) -> Item {
-    let mut item = Item::from([
-        (attr::ID.into(), s(room.id.as_str())),
-        (attr::ROOM_TYPE.into(), s(room.kind.as_str())),
-    ]);
+    let mut item =
+        Item::from([(attr::ID.into(), s(room.id.as_str())), (attr::ROOM_TYPE.into(), s(room.kind.as_str()))]);
     put_optional(&mut item, attr::NAME, room.name.as_ref());
     put_optional(&mut item, attr::TEAM_ID, room.team_id.as_ref());
     put_optional(&mut item, attr::PARENT_ID, room.parent_id.as_ref());

@@ -59,11 +59,20 @@ pub enum Key {
     Room(String),
     Team(String),
     /// The user's subscription to a room (`rocketchat_subscription`).
-    Subscription { room: String, user: String },
+    Subscription {
+        room: String,
+        user: String,
+    },
     /// The user's membership of a team (`rocketchat_team_member`).
-    TeamMember { team: String, user: String },
+    TeamMember {
+        team: String,
+        user: String,
+    },
     /// The user as an agent of an omnichannel department (`rocketchat_livechat_department_agents`).
-    DepartmentAgent { department: String, user: String },
+    DepartmentAgent {
+        department: String,
+        user: String,
+    },
 }
 
 /// What a key found.
@@ -78,4 +87,3 @@ pub enum Record {
     /// A subscription, team membership or department agent: its existence is the fact.
     Member,
 }
-

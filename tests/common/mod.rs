@@ -227,7 +227,8 @@ impl Export {
     /// `user` subscribed to room `rid`.
     pub fn subscription(&mut self, rid: &str, user: &str) -> &mut Self {
         let id = format!("s-{rid}-{user}");
-        self.subscriptions.push(json!({"_id": id, "rid": rid, "u": {"_id": user, "username": user}, "t": "c"}));
+        self.subscriptions
+            .push(json!({"_id": id, "rid": rid, "u": {"_id": user, "username": user}, "t": "c"}));
         self
     }
 
