@@ -1,5 +1,6 @@
 //! Export documents into table items, with every target resolved to a room id.
 
+use super::members;
 use super::read::{Doc, Export};
 use super::{ImportError, ImportOptions, Summary};
 use crate::document::Value;
@@ -15,6 +16,8 @@ pub struct Plan {
     pub permissions: Vec<Item>,
     pub rooms: Vec<Item>,
     pub integrations: Vec<Item>,
+    pub teams: Vec<Item>,
+    pub memberships: Vec<Item>,
     pub summary: Summary,
 }
 
@@ -43,6 +46,23 @@ impl Plan {
         for doc in &export.integrations {
             note(plan.add_integration(doc, &resolver));
         }
+        for doc in &export.teams {
+            note(members::team(doc).map(|item| plan.teams.push(item)));
+        }
+        let memberships = [
+            (&export.subscriptions, members::subscription as fn(&Doc) -> Result<Item, String>),
+            (&export.team_members, members::team_member),
+            (&export.department_agents, members::department_agent),
+        ];
+        for (docs, convert) in memberships {
+            for doc in docs {
+                note(convert(doc).map(|item| plan.memberships.push(item)));
+            }
+        }
+        plan.summary.subscriptions = export.subscriptions.len();
+        plan.summary.teams = export.teams.len();
+        plan.summary.team_members = export.team_members.len();
+        plan.summary.department_agents = export.department_agents.len();
         if !errors.is_empty() {
             return Err(ImportError::Invalid(errors));
         }
