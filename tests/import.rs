@@ -184,3 +184,195 @@ async fn malformed_files_are_reported_by_file_and_line_and_nothing_is_written() 
         import_dir(&client, &names, dir.path(), ImportOptions::from_env()).await.unwrap_err().to_string();
     assert!(text.contains("users.json"), "{text}");
 }
+
+/// Every item of `table`, by scanning it.
+async fn items_of(h: &Harness, table: &str) -> Vec<rc_integrations::store::items::Item> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = h.client.scan().table_name(table).set_exclusive_start_key(start).send().await.unwrap();
+        items.extend(page.items.unwrap_or_default());
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return items,
+        }
+    }
+}
+
+#[tokio::test]
+async fn rooms_keep_what_the_access_rules_need() {
+    use rc_integrations::model::RoomRecord;
+    use rc_integrations::store::items::room_from;
+    let mut export = Export::default();
+    export.user(ADMIN.0, &["admin"], ADMIN.1);
+    export
+        .room_doc(json!({"_id": "team-chan", "name": "t", "t": "c", "teamId": "team-1", "open": "yes"}))
+        .room_doc(json!({"_id": "disc", "name": "d", "t": "p", "prid": "team-chan", "teamId": null}))
+        .room_doc(json!({
+            "_id": "live", "t": "l", "open": true, "departmentId": "dep",
+            "servedBy": {"_id": "agent-1", "username": "agent", "ts": {"$date": "2020-01-01T00:00:00Z"}}
+        }))
+        .room_doc(json!({"_id": "closed", "t": "l", "open": false, "servedBy": null}));
+    let h = Harness::export(&export).await;
+    let mut rooms: Vec<RoomRecord> =
+        items_of(&h, &h.tables.rooms).await.iter().map(|i| room_from(i).unwrap()).collect();
+    rooms.sort_by(|a, b| a.id.cmp(&b.id));
+    let room = |id: &str, name: Option<&str>, kind: &str| RoomRecord {
+        id: id.into(),
+        name: name.map(Into::into),
+        kind: kind.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        rooms,
+        [
+            room("closed", None, "l"),
+            RoomRecord { parent_id: Some("team-chan".into()), ..room("disc", Some("d"), "p") },
+            RoomRecord {
+                open: true,
+                served_by: Some("agent-1".into()),
+                department_id: Some("dep".into()),
+                ..room("live", None, "l")
+            },
+            RoomRecord { team_id: Some("team-1".into()), ..room("team-chan", Some("t"), "c") },
+        ]
+    );
+}
+
+/// An export with one of each access-rule collection, in relaxed and canonical forms.
+fn with_memberships() -> Export {
+    let mut e = Export::default();
+    e.user(ADMIN.0, &["admin"], ADMIN.1).room("room-a", "alpha", "c");
+    e.subscription("room-a", ADMIN.0).subscription("room-b", "u2");
+    e.team("team-pub", 0);
+    e.teams.push(json!({"_id": "team-priv", "name": "p", "type": {"$numberInt": "1"}}));
+    e.team_member("team-priv", ADMIN.0).department_agent("dep-1", "agent-1");
+    e
+}
+
+/// The keys and records stored in the teams and memberships tables, sorted.
+async fn access_records(h: &Harness) -> Vec<String> {
+    use rc_integrations::store::items::decode;
+    let mut records = Vec::new();
+    for table in [&h.tables.teams, &h.tables.memberships] {
+        for item in items_of(h, table).await {
+            let (key, record) = decode(table, &item, &h.tables).expect("a decodable item");
+            records.push(format!("{key:?} => {record:?}"));
+        }
+    }
+    records.sort();
+    records
+}
+
+#[tokio::test]
+async fn access_collections_round_trip() {
+    let h = Harness::export(&with_memberships()).await;
+    assert_eq!(
+        (h.summary.subscriptions, h.summary.teams, h.summary.team_members, h.summary.department_agents),
+        (2, 2, 1, 1)
+    );
+    assert_eq!(
+        access_records(&h).await,
+        [
+            "DepartmentAgent { department: \"dep-1\", user: \"agent-1\" } => Member",
+            "Subscription { room: \"room-a\", user: \"admin0000000000001\" } => Member",
+            "Subscription { room: \"room-b\", user: \"u2\" } => Member",
+            "Team(\"team-priv\") => Team(Private)",
+            "Team(\"team-pub\") => Team(Public)",
+            "TeamMember { team: \"team-priv\", user: \"admin0000000000001\" } => Member",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn absent_access_files_are_empty_collections() {
+    let dir = with_memberships().write();
+    for file in [
+        "rocketchat_subscription.json",
+        "rocketchat_team.json",
+        "rocketchat_team_member.json",
+        "rocketchat_livechat_department_agents.json",
+        "rocketchat_permissions.json",
+    ] {
+        std::fs::remove_file(dir.path().join(file)).unwrap();
+    }
+    let h = Harness::from_dir(dir.path()).await;
+    assert_eq!(
+        (h.summary.subscriptions, h.summary.teams, h.summary.team_members, h.summary.department_agents),
+        (0, 0, 0, 0)
+    );
+    assert_eq!(access_records(&h).await, Vec::<String>::new());
+    assert_eq!(h.summary.users, 1);
+}
+
+/// Imports `dir` into fresh tables and returns the error text; asserts that no
+/// table received anything.
+async fn import_error(dir: &Path) -> String {
+    let client = build_client(&endpoint(), &test_store_settings()).await;
+    let names = fresh_tables();
+    tables::create_missing(&client, &names).await.unwrap();
+    let error = import_dir(&client, &names, dir, ImportOptions::from_env()).await.unwrap_err();
+    for table in names.all() {
+        let count = client.scan().table_name(table).send().await.unwrap().count;
+        assert_eq!(count, 0, "{table} must stay empty");
+    }
+    error.to_string()
+}
+
+#[tokio::test]
+async fn malformed_access_documents_are_reported_by_file_and_line_and_nothing_is_written() {
+    let mut export = with_memberships();
+    export.subscriptions.push(json!({"_id": "s3", "rid": "room-a", "u": {"username": "x"}}));
+    export.subscriptions.push(json!({"_id": "s4", "rid": 7, "u": {"_id": "u"}}));
+    export.teams.push(json!({"_id": "t3", "type": "private"}));
+    export.team_members.push(json!({"_id": "m2", "teamId": "team-pub"}));
+    export.department_agents.push(json!({"_id": "a2", "agentId": "", "departmentId": "d"}));
+    export.rooms.push(json!({"_id": "r9", "t": "c", "teamId": 5}));
+    let text = import_error(export.write().path()).await;
+    for expected in [
+        "rocketchat_subscription.json:3: `u._id` must be a non-empty string",
+        "rocketchat_subscription.json:4: `rid` must be a non-empty string",
+        "rocketchat_team.json:3: `type` must be an integer (0 public, 1 private)",
+        "rocketchat_team_member.json:2: `userId` must be a non-empty string",
+        "rocketchat_livechat_department_agents.json:2: `agentId` must be a non-empty string",
+        "rocketchat_room.json:2: `teamId` must be a non-empty string or null",
+    ] {
+        assert!(text.lines().any(|l| l == expected), "{expected:?} not in:\n{text}");
+    }
+    assert_eq!(text.lines().count(), 6, "{text}");
+
+    // Invalid JSON in a new file is reported the same way.
+    let dir = with_memberships().write();
+    let path = dir.path().join("rocketchat_team_member.json");
+    let text = std::fs::read_to_string(&path).unwrap() + "{\"teamId\": \n";
+    std::fs::write(&path, text).unwrap();
+    let text = import_error(dir.path()).await;
+    assert!(text.starts_with("rocketchat_team_member.json:2: invalid JSON"), "{text}");
+}
+
+#[tokio::test]
+async fn pruning_removes_stale_memberships_and_teams() {
+    let dir = with_memberships().write();
+    let h = Harness::from_dir(dir.path()).await;
+    let mut next = with_memberships();
+    next.subscriptions.retain(|s| s["rid"] == "room-a");
+    next.teams.retain(|t| t["_id"] == "team-priv");
+    next.department_agents.clear();
+    let dir = next.write();
+    let summary = reimport(&h, dir.path(), true).await.unwrap();
+    assert_eq!(summary.pruned_items, 3, "a subscription, a team and a department agent");
+    assert_eq!(
+        access_records(&h).await,
+        [
+            "Subscription { room: \"room-a\", user: \"admin0000000000001\" } => Member",
+            "Team(\"team-priv\") => Team(Private)",
+            "TeamMember { team: \"team-priv\", user: \"admin0000000000001\" } => Member",
+        ]
+    );
+    // Without --prune nothing is deleted.
+    let dir = with_memberships().write();
+    reimport(&h, dir.path(), false).await.unwrap();
+    let dir = next.write();
+    assert_eq!(reimport(&h, dir.path(), false).await.unwrap().pruned_items, 0);
+    assert_eq!(access_records(&h).await.len(), 6);
+}

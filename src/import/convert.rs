@@ -1,5 +1,6 @@
 //! Export documents into table items, with every target resolved to a room id.
 
+use super::members;
 use super::read::{Doc, Export};
 use super::{ImportError, ImportOptions, Summary};
 use crate::document::Value;
@@ -15,6 +16,8 @@ pub struct Plan {
     pub permissions: Vec<Item>,
     pub rooms: Vec<Item>,
     pub integrations: Vec<Item>,
+    pub teams: Vec<Item>,
+    pub memberships: Vec<Item>,
     pub summary: Summary,
 }
 
@@ -43,6 +46,23 @@ impl Plan {
         for doc in &export.integrations {
             note(plan.add_integration(doc, &resolver));
         }
+        for doc in &export.teams {
+            note(members::team(doc).map(|item| plan.teams.push(item)));
+        }
+        let memberships = [
+            (&export.subscriptions, members::subscription as fn(&Doc) -> Result<Item, String>),
+            (&export.team_members, members::team_member),
+            (&export.department_agents, members::department_agent),
+        ];
+        for (docs, convert) in memberships {
+            for doc in docs {
+                note(convert(doc).map(|item| plan.memberships.push(item)));
+            }
+        }
+        plan.summary.subscriptions = export.subscriptions.len();
+        plan.summary.teams = export.teams.len();
+        plan.summary.team_members = export.team_members.len();
+        plan.summary.department_agents = export.department_agents.len();
         if !errors.is_empty() {
             return Err(ImportError::Invalid(errors));
         }
@@ -143,12 +163,29 @@ fn strings(json: &serde_json::Value) -> Option<Vec<String>> {
 }
 
 fn room(doc: &Doc) -> Result<RoomRecord, String> {
+    let json = &doc.json;
     Ok(RoomRecord {
         id: string_id(doc)?,
-        name: doc.json.get("name").and_then(|n| n.as_str()).map(str::to_owned),
-        kind: doc.json.get("t").and_then(|t| t.as_str()).unwrap_or_default().to_owned(),
-        ..Default::default()
+        name: json.get("name").and_then(|n| n.as_str()).map(str::to_owned),
+        kind: json.get("t").and_then(|t| t.as_str()).unwrap_or_default().to_owned(),
+        team_id: optional_id(doc, "/teamId", "teamId")?,
+        parent_id: optional_id(doc, "/prid", "prid")?,
+        // Rocket.Chat's omnichannel rules test `open: true`; anything else is closed.
+        open: json.get("open") == Some(&serde_json::Value::Bool(true)),
+        served_by: optional_id(doc, "/servedBy/_id", "servedBy._id")?,
+        department_id: optional_id(doc, "/departmentId", "departmentId")?,
     })
+}
+
+/// An id the room-access rules follow: absent or `null` is `None`. Any other
+/// non-string is refused rather than dropped, since dropping a `teamId` would
+/// turn a private team's channel into an ordinary public one (fail closed).
+fn optional_id(doc: &Doc, pointer: &str, name: &str) -> Result<Option<String>, String> {
+    match doc.json.pointer(pointer) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(id)) if !id.is_empty() => Ok(Some(id.clone())),
+        Some(_) => Err(doc.error(format!("`{name}` must be a non-empty string or null"))),
+    }
 }
 
 /// Resolves `#name` and `#id` targets to room ids, once, at import.

@@ -1,9 +1,10 @@
-//! Import: a Rocket.Chat `mongoexport` directory into the five tables.
+//! Import: a Rocket.Chat `mongoexport` directory into the seven tables.
 //!
 //! Everything is read and converted before anything is written, so a malformed
 //! document stops the import with its file and line and nothing partial lands.
 
 mod convert;
+mod members;
 mod read;
 mod write;
 
@@ -46,6 +47,10 @@ pub struct Summary {
     pub integrations: usize,
     pub integration_items: usize,
     pub unplaced_integrations: usize,
+    pub subscriptions: usize,
+    pub teams: usize,
+    pub team_members: usize,
+    pub department_agents: usize,
     pub pruned_items: usize,
 }
 
@@ -64,6 +69,10 @@ impl std::fmt::Display for Summary {
             "integrations:     {} as {} items ({} under no room)",
             self.integrations, self.integration_items, self.unplaced_integrations
         )?;
+        writeln!(f, "subscriptions:    {}", self.subscriptions)?;
+        writeln!(f, "teams:            {}", self.teams)?;
+        writeln!(f, "team members:     {}", self.team_members)?;
+        writeln!(f, "department agents: {}", self.department_agents)?;
         write!(f, "pruned items:     {}", self.pruned_items)
     }
 }

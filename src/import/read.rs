@@ -23,14 +23,24 @@ pub const USERS: &str = "users.json";
 pub const ROOMS: &str = "rocketchat_room.json";
 pub const PERMISSIONS: &str = "rocketchat_permissions.json";
 pub const INTEGRATIONS: &str = "rocketchat_integrations.json";
+pub const SUBSCRIPTIONS: &str = "rocketchat_subscription.json";
+pub const TEAMS: &str = "rocketchat_team.json";
+pub const TEAM_MEMBERS: &str = "rocketchat_team_member.json";
+pub const DEPARTMENT_AGENTS: &str = "rocketchat_livechat_department_agents.json";
 
-/// The four collections of an export (permissions may be absent: defaults apply).
+/// The collections of an export. Users, rooms and integrations are required; an
+/// absent permissions file means defaults apply, and the room-access collections
+/// (§5a) are empty when absent.
 #[derive(Debug, Clone, Default)]
 pub struct Export {
     pub users: Vec<Doc>,
     pub rooms: Vec<Doc>,
     pub permissions: Vec<Doc>,
     pub integrations: Vec<Doc>,
+    pub subscriptions: Vec<Doc>,
+    pub teams: Vec<Doc>,
+    pub team_members: Vec<Doc>,
+    pub department_agents: Vec<Doc>,
 }
 
 pub fn read_export(dir: &Path) -> Result<Export, ImportError> {
@@ -54,6 +64,10 @@ pub fn read_export(dir: &Path) -> Result<Export, ImportError> {
         rooms: collection(ROOMS, true),
         permissions: collection(PERMISSIONS, false),
         integrations: collection(INTEGRATIONS, true),
+        subscriptions: collection(SUBSCRIPTIONS, false),
+        teams: collection(TEAMS, false),
+        team_members: collection(TEAM_MEMBERS, false),
+        department_agents: collection(DEPARTMENT_AGENTS, false),
     };
     if errors.is_empty() {
         Ok(export)

@@ -26,6 +26,8 @@ pub async fn write(
         (&tables.permissions, vec!["_id"], plan.permissions),
         (&tables.rooms, vec!["_id"], plan.rooms),
         (&tables.integrations, vec!["_id", "target"], plan.integrations),
+        (&tables.teams, vec!["_id"], plan.teams),
+        (&tables.memberships, vec!["scope", "userId"], plan.memberships),
     ];
     let total: usize = work.iter().map(|(_, _, items)| items.len()).sum();
     let mut written = 0;
