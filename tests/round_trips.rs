@@ -84,6 +84,55 @@ async fn failures_decided_before_listing_skip_the_integration_queries() {
     assert!(proxy.calls().is_empty());
 }
 
+/// Room access (contract §5a): the rules the first round decides cost nothing more;
+/// team, parent room or department cost one more round per level, only when needed.
+#[tokio::test]
+async fn room_access_rounds_per_case() {
+    let (h, proxy, _store) = setup().await;
+    h.as_admin(&format!("roomId={GENERAL}")).await;
+    let as_user = |user: &'static str, name: &'static str| {
+        let token = format!("demo-token-{name}");
+        (user, token)
+    };
+    let cases = [
+        // (user, room, status, rounds, why)
+        (as_user("teamMember0000001", "dana"), "CoreDevChannel001", 200, 1, "subscribed: decided by round 1"),
+        (
+            as_user("outsider000000001", "olivia"),
+            "CoreDevChannel001",
+            403,
+            2,
+            "private team: team + membership",
+        ),
+        (as_user("guestVisitor00001", "gus"), "ByehQjC44FwMeiLbX", 200, 1, "guest subscribed to general"),
+        (as_user("guestVisitor00001", "gus"), "rQ7o2dN6tQmk3Xr5P", 403, 1, "guest, not subscribed"),
+        (as_user("guestVisitor00001", "gus"), "ReleaseTalk000001", 200, 2, "discussion: its parent"),
+        (
+            as_user("livechatAgent0001", "alex"),
+            "LivechatRoom00001",
+            200,
+            1,
+            "omnichannel, served by the caller",
+        ),
+        (as_user("outsider000000001", "olivia"), "LivechatRoom00001", 403, 1, "omnichannel, not staff"),
+    ];
+    for ((user, token), room, status, rounds, why) in cases {
+        proxy.reset_calls();
+        let reply = h.get(&[("X-Auth-Token", &token), ("X-User-Id", user)], &format!("roomId={room}")).await;
+        assert_eq!(reply.status, status, "{why}: {}", reply.text);
+        assert_eq!(proxy.rounds(), rounds, "{why}: {:?}", proxy.calls());
+    }
+    // The admin is a member of the Core team but not subscribed to core-dev.
+    proxy.reset_calls();
+    assert_eq!(h.as_admin("roomId=CoreDevChannel001").await.status, 200);
+    assert_eq!(proxy.rounds(), 2, "team + membership");
+    // By name: the lookup first, then the room's subscription with its first page.
+    proxy.reset_calls();
+    let dana = [("X-Auth-Token", "demo-token-dana"), ("X-User-Id", "teamMember0000001")];
+    assert_eq!(h.get(&dana, "roomName=core-dev").await.status, 200);
+    assert_eq!(proxy.rounds(), 2, "{:?}", proxy.calls());
+}
+
 /// The latency view of the same budget, for `benches/run`: end-to-end latency of a
 /// request divided by the injected delay D is its number of sequential round trips.
 /// Prints a markdown table; asserts nothing about time (run it with `--ignored`).
