@@ -152,6 +152,8 @@ struct World {
     subscribed: Vec<bool>,
     member_of: Vec<bool>,
     agent_of_department: bool,
+    /// `view-livechat-room-closed-same-department` stored for agents (else its default).
+    agents_see_department: bool,
 }
 
 const ROLES: &[&str] = &["user", "guest", "bot", "anonymous", "livechat-agent", "livechat-manager", "app"];
@@ -169,7 +171,13 @@ fn expected(world: &World, room: usize, depth: usize, seen: &mut Vec<usize>) -> 
         "l" => holds(world, &["livechat-manager", "livechat-monitor", "livechat-agent", "admin"]),
         _ => false,
     };
-    let staff = holds(world, &["livechat-manager", "livechat-monitor", "admin"]);
+    const STAFF: &[&str] = &["livechat-manager", "livechat-monitor", "admin"];
+    let view_livechat_rooms = holds(world, STAFF);
+    let closed_by_another = holds(world, STAFF);
+    let closed_same_department = holds(
+        world,
+        if world.agents_see_department { &["livechat-agent", "livechat-manager"] } else { STAFF },
+    );
     let public = r.kind == "c"
         && match r.team {
             None => view_c,
@@ -189,10 +197,10 @@ fn expected(world: &World, room: usize, depth: usize, seen: &mut Vec<usize>) -> 
         _ => false,
     };
     let omni = r.kind == "l"
-        && (staff
+        && (view_livechat_rooms
             || r.served_by_caller
-            || (!r.open && staff)
-            || (!r.open && r.department && world.agent_of_department && staff));
+            || (!r.open && closed_by_another)
+            || (!r.open && r.department && world.agent_of_department && closed_same_department));
     public || joined || discussion || omni
 }
 
@@ -220,20 +228,29 @@ fn worlds() -> impl Strategy<Value = World> {
         prop::collection::vec(any::<bool>(), 6),
         prop::collection::vec(any::<bool>(), 3),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(rooms, teams, roles, subscribed, member_of, agent_of_department)| World {
-            rooms,
-            teams,
-            roles,
-            subscribed,
-            member_of,
-            agent_of_department,
-        })
+        .prop_map(
+            |(rooms, teams, roles, subscribed, member_of, agent_of_department, agents_see_department)| {
+                World {
+                    rooms,
+                    teams,
+                    roles,
+                    subscribed,
+                    member_of,
+                    agent_of_department,
+                    agents_see_department,
+                }
+            },
+        )
 }
 
 fn export_of(world: &World) -> Export {
     let mut e = Export::default();
     e.permission("manage-outgoing-integrations", &["hooks"]);
+    if world.agents_see_department {
+        e.permission("view-livechat-room-closed-same-department", &["livechat-agent", "livechat-manager"]);
+    }
     let mut roles = world.roles.clone();
     roles.push("hooks");
     e.user("me", &roles, "token-me");
