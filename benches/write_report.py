@@ -38,10 +38,14 @@ number of sequential DynamoDB round trips it makes. The same proxy counts rounds
 
 {part("round_trips")}
 
-By `roomId`, the token, user, room (and, when the cache is cold, permission) documents come in one
-BatchGetItem while the room's and `all_public_channels`' index queries run beside it. By
-`roomName`, the room's id must come first (`name-index`), so its integrations need a second round.
-The first request after init is not slower: init opens the connection and reads the permissions.
+By `roomId`, the token, user, room, the caller's subscription to it (and, when the cache is cold,
+permission) documents come in one BatchGetItem while the first pages of the room's and
+`all_public_channels`' index partitions are read beside it. By `roomName`, the room's id must come
+first (`name-index`), so its subscription and integrations need a second round. Room access
+(contract §5a) costs a round only when round 1 cannot decide it: a channel of a team the caller is
+not subscribed to reads the team and the membership (the last row). The first request after init
+is not slower: init opens the connection and reads the permissions. The round count of every case
+is in the README ("How a request runs") and asserted in `tests/round_trips.rs`.
 
 ## 2. Cold start and memory
 
@@ -91,7 +95,8 @@ the handler and reports it through the Runtime API instead of losing the contain
 ## Where the budgets stand
 
 - **Round trips: held.** One round by `roomId` (the first request after init included), two by
-  `roomName`; CI asserts the counts (`tests/round_trips.rs`).
+  `roomName`, one more when room access needs a team, a parent room or a department; CI asserts
+  the counts (`tests/round_trips.rs`).
 - **Read cost: held.** Equal to the floor with the permission cache warm; CI asserts it
   (`tests/read_cost.rs`), on the embedded emulator and on DynamoDB Local.
 - **Artifact: held.** Under 6 MB zipped.
