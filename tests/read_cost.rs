@@ -54,8 +54,7 @@ async fn a_warm_request_costs_the_floor() {
         + rcu(partition_bytes(GENERAL).await)
         + rcu(partition_bytes("all_public_channels").await);
     assert_eq!(answer.read_units, floor, "consumed {} RCU, floor {floor}", answer.read_units);
-    println!("| request | consumed (RCU) | floor (RCU) | budget |");
-    println!("|---|---|---|---|");
+    // Rows of BENCHMARKS.md's read-cost table (benches/run prints its header).
     println!("| warm, by roomId, demo `general` | {} | {floor} | = floor |", answer.read_units);
     assert_eq!(floor, 3.0, "the demo's general room: 2 for the batch, 0.5 per query");
 }
@@ -109,7 +108,7 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
     let whole_room = batch.read_units + rcu(SIZE * item_bytes) + public_partition;
     assert!(anonymous.read_units <= bound, "a 401 consumed {} RCU, bound {bound}", anonymous.read_units);
     println!(
-        "| anonymous 401, {SIZE}-integration room | {} | before: {whole_room} | ≤ {bound} |",
+        "| anonymous 401, {SIZE}-integration room (the whole room before: {whole_room}) | {} | {bound} | ≤ floor |",
         anonymous.read_units
     );
     // The admin, allowed, reads the rest, in one more round.
