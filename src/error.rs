@@ -37,6 +37,16 @@ pub enum ApiError {
     /// The endpoint with a method other than GET or HEAD.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// Local server only: an HTTP request the server could not read (a NUL byte in a
+    /// header, a space in a header name, …), refused before any route.
+    #[error("unreadable HTTP request")]
+    MalformedRequest,
+    /// Local server only: a request line longer than the server reads.
+    #[error("URI too long")]
+    UriTooLong,
+    /// Local server only: headers larger than the server reads.
+    #[error("headers too large")]
+    HeadersTooLarge,
 }
 
 /// Seconds a client should wait before retrying after a 503.
@@ -47,7 +57,8 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => 401,
             ApiError::Forbidden | ApiError::RoomAccessDenied => 403,
-            ApiError::RoomParamMissing
+            ApiError::MalformedRequest
+            | ApiError::RoomParamMissing
             | ApiError::RoomNotFound
             | ApiError::InvalidParams(_)
             | ApiError::InvalidSort(_)
@@ -55,6 +66,8 @@ impl ApiError {
             | ApiError::InvalidQuery(_) => 400,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed => 405,
+            ApiError::UriTooLong => 414,
+            ApiError::HeadersTooLarge => 431,
             ApiError::Unavailable => 503,
         }
     }
@@ -92,6 +105,11 @@ impl ApiError {
             ApiError::NotFound => typed("This endpoint does not exist", "error-not-found"),
             ApiError::MethodNotAllowed => {
                 typed("This endpoint only answers GET requests", "error-method-not-allowed")
+            }
+            ApiError::MalformedRequest => typed("The HTTP request could not be read", "error-bad-request"),
+            ApiError::UriTooLong => typed("The request URI is too long", "error-uri-too-long"),
+            ApiError::HeadersTooLarge => {
+                typed("The request headers are too large", "error-headers-too-large")
             }
         }
     }

@@ -2,6 +2,7 @@
 //! local HTTP server. Not part of the Lambda build.
 
 pub mod tables;
+mod transport;
 
 use crate::config::{PageSettings, StoreSettings, TableNames};
 use crate::store::{build_client, DynamoStore, Endpoint};
@@ -44,8 +45,8 @@ pub async fn service(client: aws_sdk_dynamodb::Client, tables: TableNames) -> Ar
 
 /// Serves the router on `addr` until Ctrl-C.
 pub async fn serve(service: Arc<Service>, addr: SocketAddr) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!("serving http://{}{}", listener.local_addr()?, http::PATH);
+    let listener = transport::JsonErrorsListener(tokio::net::TcpListener::bind(addr).await?);
+    tracing::info!("serving http://{}{}", listener.0.local_addr()?, http::PATH);
     axum::serve(listener, http::router(service))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
