@@ -65,6 +65,18 @@ impl Service {
         Service { store, pages }
     }
 
+    /// The service on DynamoDB, wired the one way every entry point (Lambda, the local
+    /// server, the tests) wires it. The store comes back too, for `warm_up`.
+    pub fn on_dynamodb(
+        client: aws_sdk_dynamodb::Client,
+        tables: config::TableNames,
+        settings: config::StoreSettings,
+        pages: PageSettings,
+    ) -> (Arc<Service>, Arc<store::DynamoStore>) {
+        let store = Arc::new(store::DynamoStore::new(client, tables, settings));
+        (Arc::new(Service::new(store.clone(), pages)), store)
+    }
+
     /// Answers one request with the success body (JSON text) or the error that decides it.
     pub async fn get_integrations(&self, raw: &RawRequest) -> Result<String, ApiError> {
         self.answer(raw).await.result

@@ -496,9 +496,13 @@ async fn unreachable_dynamodb_is_a_503_with_retry_after_and_nothing_internal() {
             permissions_ttl: Duration::ZERO,
         };
         let client = build_client(&Endpoint::Local(url.clone()), &settings).await;
-        let store = DynamoStore::new(client, TableNames::from_env(), settings);
-        let service = rc_integrations::Service::new(Arc::new(store), PageSettings::default());
-        let router = rc_integrations::http::router(Arc::new(service));
+        let (service, _) = rc_integrations::Service::on_dynamodb(
+            client,
+            TableNames::from_env(),
+            settings,
+            PageSettings::default(),
+        );
+        let router = rc_integrations::http::router(service);
         let h = Harness {
             router,
             client: build_client(&Endpoint::Local(url.clone()), &settings).await,

@@ -1163,8 +1163,12 @@ async fn every_hostile_request_gets_its_exact_answer_and_never_a_server_error() 
         assert!(names.insert(case.name.as_str()), "two cases named {:?}", case.name);
     }
     let h = world().await;
-    let store = DynamoStore::new(h.client.clone(), h.tables.clone(), test_store_settings());
-    let service = Service::new(Arc::new(store), PageSettings::default());
+    let (service, _) = Service::on_dynamodb(
+        h.client.clone(),
+        h.tables.clone(),
+        test_store_settings(),
+        PageSettings::default(),
+    );
     let direct = corpus.0.iter().filter(|c| c.uri.len() > MAX_URI).count();
     let prefix = h.tables.tokens.trim_end_matches("rc_tokens").to_owned();
     // The corpus itself must not contain what the leak check looks for, since error

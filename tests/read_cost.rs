@@ -28,25 +28,21 @@ async fn a_warm_request_costs_the_floor() {
     store.warm_up().await.unwrap();
     let service = Service::new(store, PageSettings::default());
     let public = rcu(partition_size(&h, "all_public_channels").await);
-    // (row, token, user, room, small items read beyond token, user, room and subscription)
+    // (row, token, user, room, small items read beyond token, user, room and
+    // subscription, how many of all those are absent)
+    let dana = ("demo-token-dana", "teamMember0000001");
     let cases = [
-        ("warm, by roomId, demo `general`", ADMIN_TOKEN, ADMIN_ID, GENERAL, 0),
-        (
-            "warm, by roomId, a subscribed member of a private team's channel",
-            "demo-token-dana",
-            "teamMember0000001",
-            "CoreDevChannel001",
-            0,
-        ),
+        ("warm, by roomId, demo `general`", (ADMIN_TOKEN, ADMIN_ID), GENERAL, 0, 0),
+        ("warm, by roomId, a subscribed member of a private team's channel", dana, "CoreDevChannel001", 0, 0),
         (
             "warm, by roomId, a team member not subscribed (room access reads team + membership)",
-            ADMIN_TOKEN,
-            ADMIN_ID,
+            (ADMIN_TOKEN, ADMIN_ID),
             "CoreDevChannel001",
             2,
+            1,
         ),
     ];
-    for (row, token, user, room, extra_items) in cases {
+    for (row, (token, user), room, extra_items, absent) in cases {
         let raw = RawRequest {
             auth_token: Some(token.into()),
             user_id: Some(user.into()),
@@ -54,11 +50,14 @@ async fn a_warm_request_costs_the_floor() {
         };
         let answer = service.answer(&raw).await;
         assert!(answer.result.is_ok(), "{row}: {:?}", answer.result);
-        // Token, user, room and the caller's subscription to it: four small items (a key
-        // not found costs as much as one found); then the two index queries.
+        // Token, user, room and the caller's subscription to it: four small items; then
+        // the two index queries. DynamoDB and the embedded emulator charge a key not
+        // found like one found; DynamoDB Local charges nothing for it.
         let items = 4 + extra_items;
         let floor = items as f64 * rcu(1) + rcu(partition_size(&h, room).await) + public;
-        assert_eq!(answer.read_units, floor, "{row}: consumed {} RCU, floor {floor}", answer.read_units);
+        let consumed = answer.read_units;
+        let lowest = floor - absent as f64 * rcu(1);
+        assert!((lowest..=floor).contains(&consumed), "{row}: consumed {consumed} RCU, floor {floor}");
         // Rows of BENCHMARKS.md's read-cost table (benches/run prints its header).
         println!("| {row} | {} | {floor} | = floor |", answer.read_units);
     }

@@ -230,8 +230,7 @@ async fn broken_router() -> axum::Router {
         permissions_ttl: Duration::ZERO,
     };
     let client = build_client(&Endpoint::Local(url), &settings).await;
-    let store = DynamoStore::new(client, TableNames::from_env(), settings);
-    http::router(Arc::new(Service::new(Arc::new(store), PageSettings::default())))
+    http::router(Service::on_dynamodb(client, TableNames::from_env(), settings, PageSettings::default()).0)
 }
 
 #[tokio::test]

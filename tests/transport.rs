@@ -14,8 +14,12 @@ use std::time::Duration;
 
 async fn server() -> SocketAddr {
     let h = Harness::demo().await;
-    let store = DynamoStore::new(h.client.clone(), h.tables.clone(), test_store_settings());
-    let service = Arc::new(Service::new(Arc::new(store), PageSettings::default()));
+    let (service, _) = Service::on_dynamodb(
+        h.client.clone(),
+        h.tables.clone(),
+        test_store_settings(),
+        PageSettings::default(),
+    );
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     tokio::spawn(local::serve(service, addr));

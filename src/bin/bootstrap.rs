@@ -17,13 +17,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     };
     let settings = StoreSettings::from_env();
     let client = build_client(&Endpoint::Aws, &settings).await;
-    let store = DynamoStore::new(client, tables, settings);
+    let (service, store) = Service::on_dynamodb(client, tables, settings, PageSettings::from_env());
     // Init, not the first request, pays for the connection and the permissions.
     if let Err(error) = store.warm_up().await {
         tracing::warn!(%error, "warm-up failed; requests will retry DynamoDB");
     }
-    let service = Service::new(Arc::new(store), PageSettings::from_env());
-    lambda_http::run(http::router(Arc::new(service))).await
+    lambda_http::run(http::router(service)).await
 }
 
 /// The five table names, all required: template.yaml always sets them, so a missing

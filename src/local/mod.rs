@@ -36,11 +36,12 @@ pub async fn client(endpoint: &Endpoint) -> aws_sdk_dynamodb::Client {
 
 /// The service over `client`, warmed up (connection open, permissions cached).
 pub async fn service(client: aws_sdk_dynamodb::Client, tables: TableNames) -> Arc<Service> {
-    let store = DynamoStore::new(client, tables, StoreSettings::from_env());
+    let (service, store) =
+        Service::on_dynamodb(client, tables, StoreSettings::from_env(), PageSettings::from_env());
     if let Err(error) = store.warm_up().await {
         tracing::warn!(%error, "warm-up failed");
     }
-    Arc::new(Service::new(Arc::new(store), PageSettings::from_env()))
+    service
 }
 
 /// Serves the router on `addr` until Ctrl-C.

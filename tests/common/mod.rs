@@ -61,9 +61,8 @@ pub async fn service_via(
     settings: StoreSettings,
 ) -> (Arc<DynamoStore>, Router) {
     let client = build_client(&Endpoint::Local(url.to_owned()), &settings).await;
-    let store = Arc::new(DynamoStore::new(client, tables.clone(), settings));
-    let router = http::router(Arc::new(Service::new(store.clone(), PageSettings::default())));
-    (store, router)
+    let (service, store) = Service::on_dynamodb(client, tables.clone(), settings, PageSettings::default());
+    (store, http::router(service))
 }
 
 /// Table names unique to this process and call.
@@ -101,9 +100,8 @@ impl Harness {
         let tables = fresh_tables();
         tables::create_missing(&client, &tables).await.expect("create tables");
         let summary = import_dir(&client, &tables, dir, ImportOptions::from_env()).await.expect("import");
-        let store = DynamoStore::new(client.clone(), tables.clone(), settings);
-        let router = http::router(Arc::new(Service::new(Arc::new(store), pages)));
-        Harness { router, client, tables, summary }
+        let (service, _) = Service::on_dynamodb(client.clone(), tables.clone(), settings, pages);
+        Harness { router: http::router(service), client, tables, summary }
     }
 
     pub async fn demo() -> Harness {
