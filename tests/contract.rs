@@ -480,8 +480,7 @@ async fn the_demo_example_call_returns_guggy_verbatim() {
 #[tokio::test]
 async fn unreachable_dynamodb_is_a_503_with_retry_after_and_nothing_internal() {
     use rc_integrations::config::{StoreSettings, TableNames};
-    use rc_integrations::store::{build_client, DynamoStore, Endpoint};
-    use std::sync::Arc;
+    use rc_integrations::store::{build_client, Endpoint};
     use std::time::Duration;
     // One port that refuses connections, one that accepts and never answers.
     let refused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

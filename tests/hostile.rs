@@ -15,10 +15,9 @@ use rc_integrations::config::PageSettings;
 use rc_integrations::document::Value;
 use rc_integrations::model::{Integration, RoomRecord, TokenRecord, UserRecord};
 use rc_integrations::request::RawRequest;
-use rc_integrations::store::{items, DynamoStore};
+use rc_integrations::store::items;
 use rc_integrations::Service;
 use serde_json::{json, Value as Json};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 

@@ -11,7 +11,7 @@ use http_body_util::BodyExt;
 use rc_integrations::auth::hash_token;
 use rc_integrations::config::{PageSettings, StoreSettings, TableNames};
 use rc_integrations::model::TokenRecord;
-use rc_integrations::store::{build_client, items, DynamoStore, Endpoint};
+use rc_integrations::store::{build_client, items, Endpoint};
 use rc_integrations::{http, Service};
 use serde_json::{json, Value as Json};
 use std::io::Write;

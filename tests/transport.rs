@@ -5,11 +5,9 @@ mod common;
 
 use common::*;
 use rc_integrations::config::PageSettings;
-use rc_integrations::store::DynamoStore;
 use rc_integrations::{local, Service};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
 use std::time::Duration;
 
 async fn server() -> SocketAddr {

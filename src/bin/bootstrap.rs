@@ -2,10 +2,9 @@
 //! or local server is compiled in (they live behind the `local` feature).
 
 use rc_integrations::config::{PageSettings, StoreSettings, TableNames, TABLES};
-use rc_integrations::store::{build_client, DynamoStore, Endpoint};
+use rc_integrations::store::{build_client, Endpoint};
 use rc_integrations::{http, telemetry, Service};
 use std::io::{Read, Write};
-use std::sync::Arc;
 use std::time::Duration;
 
 #[tokio::main]

@@ -5,7 +5,7 @@ pub mod tables;
 mod transport;
 
 use crate::config::{PageSettings, StoreSettings, TableNames};
-use crate::store::{build_client, DynamoStore, Endpoint};
+use crate::store::{build_client, Endpoint};
 use crate::{http, Service};
 use std::net::SocketAddr;
 use std::sync::Arc;
