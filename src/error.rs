@@ -3,49 +3,38 @@
 use serde_json::{json, Value as Json};
 
 /// Every way a request can fail, in the order the contract checks them.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    #[error("not logged in")]
+    /// Missing, unknown, expired or foreign token; unknown or inactive user (§3).
     Unauthorized,
-    #[error("missing integration permissions")]
+    /// None of the four integration permissions (§4).
     Forbidden,
     /// The caller may not access the room (contract §5a), integration permission or not.
-    #[error("room access refused")]
     RoomAccessDenied,
-    #[error("roomId or roomName missing")]
+    /// Neither `roomId` nor `roomName` (§5).
     RoomParamMissing,
-    #[error("room not found")]
+    /// No such room, or not a channel (§5).
     RoomNotFound,
-    /// `offset` or `count` malformed; carries the sentence shown to the caller.
-    #[error("{0}")]
-    InvalidParams(String),
+    /// `offset` or `count` malformed; carries the parameter's name.
+    InvalidParams(&'static str),
     /// `sort` malformed; carries the raw parameter as the caller sent it.
-    #[error("invalid sort")]
     InvalidSort(String),
     /// `fields` malformed; carries the raw parameter.
-    #[error("invalid fields")]
     InvalidFields(String),
     /// `query` malformed or outside the supported subset; carries the raw parameter.
-    #[error("invalid query")]
     InvalidQuery(String),
     /// DynamoDB unavailable, throttled past the retry budget or too slow.
-    #[error("store unavailable")]
     Unavailable,
     /// Any other path.
-    #[error("no such endpoint")]
     NotFound,
     /// The endpoint with a method other than GET or HEAD.
-    #[error("method not allowed")]
     MethodNotAllowed,
     /// Local server only: an HTTP request the server could not read (a NUL byte in a
     /// header, a space in a header name, …), refused before any route.
-    #[error("unreadable HTTP request")]
     MalformedRequest,
     /// Local server only: a request line longer than the server reads.
-    #[error("URI too long")]
     UriTooLong,
     /// Local server only: headers larger than the server reads.
-    #[error("headers too large")]
     HeadersTooLarge,
 }
 
@@ -93,9 +82,10 @@ impl ApiError {
                 "The required \"roomId\" or \"roomName\" param provided does not match any channel",
                 "error-room-not-found",
             ),
-            ApiError::InvalidParams(sentence) => json!({
-                "success": false, "error": sentence, "errorType": "error-invalid-params"
-            }),
+            ApiError::InvalidParams(name) => typed(
+                &format!("The parameter \"{name}\" must be a non-negative integer"),
+                "error-invalid-params",
+            ),
             ApiError::InvalidSort(raw) => invalid_parameter("sort", raw),
             ApiError::InvalidFields(raw) => invalid_parameter("fields", raw),
             ApiError::InvalidQuery(raw) => invalid_parameter("query", raw),

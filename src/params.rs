@@ -58,13 +58,9 @@ impl Count {
     }
 }
 
-fn non_negative(name: &str, text: &str) -> Result<u64, ApiError> {
+fn non_negative(name: &'static str, text: &str) -> Result<u64, ApiError> {
     let digits = !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit());
-    digits.then(|| text.parse().ok()).flatten().ok_or_else(|| {
-        ApiError::InvalidParams(format!(
-            "The parameter \"{name}\" must be a non-negative integer [error-invalid-params]"
-        ))
-    })
+    digits.then(|| text.parse().ok()).flatten().ok_or_else(|| ApiError::InvalidParams(name))
 }
 
 impl Sort {

@@ -159,5 +159,5 @@ async fn wait_active(client: &Client, name: &str) -> Result<(), String> {
 }
 
 fn sdk_detail(error: impl std::error::Error) -> String {
-    aws_smithy_types::error::display::DisplayErrorContext(error).to_string()
+    crate::store::sdk_error_text(error)
 }

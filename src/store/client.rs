@@ -18,6 +18,12 @@ pub enum Endpoint {
     Local(String),
 }
 
+/// An SDK error as one line for the log: the whole chain of causes, which the
+/// error's own `Display` leaves out. Never for a response body.
+pub fn sdk_error_text(error: impl std::error::Error) -> String {
+    aws_smithy_types::error::display::DisplayErrorContext(error).to_string()
+}
+
 pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Client {
     let budget = settings.request_budget;
     // A hung attempt is abandoned after a third of the budget, so two more fit in it;

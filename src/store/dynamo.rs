@@ -239,5 +239,5 @@ where
 
 /// Keeps the SDK's detail for the log line; callers only ever see a 503.
 fn call_error(error: impl std::error::Error) -> StoreError {
-    StoreError::Call(aws_smithy_types::error::display::DisplayErrorContext(error).to_string())
+    StoreError::Call(super::sdk_error_text(error))
 }

@@ -9,7 +9,7 @@ mod dynamo;
 pub mod items;
 mod memory;
 
-pub use client::{build_client, Endpoint};
+pub use client::{build_client, sdk_error_text, Endpoint};
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
 
