@@ -60,7 +60,7 @@ impl Count {
 
 fn non_negative(name: &'static str, text: &str) -> Result<u64, ApiError> {
     let digits = !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit());
-    digits.then(|| text.parse().ok()).flatten().ok_or_else(|| ApiError::InvalidParams(name))
+    digits.then(|| text.parse().ok()).flatten().ok_or(ApiError::InvalidParams(name))
 }
 
 impl Sort {
