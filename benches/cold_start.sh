@@ -5,7 +5,7 @@
 #
 # Builds both binaries the way Lambda gets them (release profile, `bootstrap` without
 # the `local` feature), then runs the ignored `measure_cold_start` test in
-# tests/runtime_api.rs. That driver loads the demo export plus a room of 10,000
+# tests/it/bootstrap.rs. That driver loads the demo export plus a room of 10,000
 # Guggy-sized integrations into the embedded DynamoDB emulator, starts a fake Lambda
 # Runtime API, and for each run spawns a binary and records:
 #   - init: exec -> its first GET /runtime/invocation/next
@@ -29,4 +29,4 @@ cp target/release/bootstrap target/release/examples/hello_lambda "$bins/"
 # The embedded emulator, always: the warm-up call must hit an endpoint that answers at once.
 env -u AWS_ENDPOINT_URL_DYNAMODB \
   COLD_START_BOOTSTRAP="$bins/bootstrap" COLD_START_HELLO="$bins/hello_lambda" COLD_START_RUNS="$runs" \
-  cargo test --release --test runtime_api -- --ignored --exact --nocapture measure_cold_start
+  cargo test --release --test it -- --ignored --exact --nocapture bootstrap::measure_cold_start

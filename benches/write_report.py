@@ -31,10 +31,10 @@ run measures.
 
 ## 1. Round trips
 
-A proxy of ours (`tests/support/dynamo_proxy.rs`) sits between the service and the embedded
+A proxy of ours (`tests/it/support/dynamo_proxy.rs`) sits between the service and the embedded
 DynamoDB emulator and delays every DynamoDB call by D. A request's latency divided by D is the
 number of sequential DynamoDB round trips it makes. The same proxy counts rounds in CI
-(`tests/round_trips.rs`), without timing.
+(`tests/it/round_trips.rs`), without timing.
 
 {part("round_trips")}
 
@@ -45,11 +45,11 @@ first (`name-index`), so its subscription and integrations need a second round. 
 (contract §5a) costs a round only when round 1 cannot decide it: a channel of a team the caller is
 not subscribed to reads the team and the membership (the last row). The first request after init
 is not slower: init opens the connection and reads the permissions. The round count of every case
-is in the README ("How a request runs") and asserted in `tests/round_trips.rs`.
+is in the README ("How a request runs") and asserted in `tests/it/round_trips.rs`.
 
 ## 2. Cold start and memory
 
-A fake Lambda Runtime API (`tests/support/runtime_api.rs`) drives the real release `bootstrap`
+A fake Lambda Runtime API (`tests/it/support/fake_runtime_api.rs`) drives the real release `bootstrap`
 (built without the `local` feature, as Lambda gets it) and, as the floor, a `lambda_http`
 hello-world with the same release profile (`examples/hello_lambda.rs`). The bootstrap's warm-up
 call goes to the embedded emulator, which answers at once.
@@ -68,7 +68,7 @@ serializing the very same response body (`benches/pipeline.rs`, criterion).
 
 `ReturnConsumedCapacity` on every call, summed per request, against the floor: each item of the
 BatchGetItem at 0.5 RCU (eventually consistent, under 4 KB) and each index query at 0.5 RCU per
-started 4 KB of the items it returns. `tests/read_cost.rs` asserts the equality in CI.
+started 4 KB of the items it returns. `tests/it/read_cost.rs` asserts the equality in CI.
 
 {part("read_cost")}
 
@@ -96,9 +96,9 @@ the handler and reports it through the Runtime API instead of losing the contain
 
 - **Round trips: held.** One round by `roomId` (the first request after init included), two by
   `roomName`, one more when room access needs a team, a parent room or a department; CI asserts
-  the counts (`tests/round_trips.rs`).
+  the counts (`tests/it/round_trips.rs`).
 - **Read cost: held.** Equal to the floor with the permission cache warm; CI asserts it
-  (`tests/read_cost.rs`), on the embedded emulator and on DynamoDB Local.
+  (`tests/it/read_cost.rs`), on the embedded emulator and on DynamoDB Local.
 - **Artifact: held.** Under 6 MB zipped.
 - **CPU per request: held for the whole listing (`count=0`, about 2× serialization at every room
   size), not for a 50-item page of a large room.** The page's cost is the room's cost: every

@@ -1,6 +1,6 @@
 //! The pipeline over the in-memory store: the contract's order of checks, and which
 //! rounds each kind of request reads. (The same counts over DynamoDB, through a
-//! latency proxy, are in `tests/round_trips.rs`.)
+//! latency proxy, are in `tests/it/round_trips.rs`.)
 
 use crate::auth::hash_token;
 use crate::config::PageSettings;

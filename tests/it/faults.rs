@@ -2,16 +2,10 @@
 //! retried and the request then answers exactly as without it; a persistent one is
 //! the contract's 503 with `Retry-After`, never a 500, a hang or internal text.
 
-mod common;
-#[path = "support/dynamo_proxy.rs"]
-mod dynamo_proxy;
-
-use common::*;
-use dynamo_proxy::{Fault, Proxy};
+use crate::support::dynamo_proxy::{Fault, Proxy};
+use crate::support::*;
 use rc_integrations::config::StoreSettings;
 use std::time::Duration;
-
-const UNAVAILABLE: &str = r#"{"success":false,"error":"Service temporarily unavailable, please retry [error-service-unavailable]","errorType":"error-service-unavailable"}"#;
 
 /// A small budget so that hangs and persistent faults end quickly.
 fn settings() -> StoreSettings {

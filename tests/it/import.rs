@@ -1,9 +1,7 @@
 //! The importer: a Rocket.Chat export into the tables and back out through the
 //! endpoint, field for field.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use rc_integrations::import::{import_dir, ImportError, ImportOptions};
 use rc_integrations::local::tables;
 use rc_integrations::store::build_client;

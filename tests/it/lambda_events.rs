@@ -2,9 +2,7 @@
 //! deserialized as lambda_http does, run through its adapter around the shared
 //! router, and the serialized Lambda response is checked.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent, Service};
 use serde_json::Value as Json;

@@ -2,12 +2,8 @@
 //! delay to every DynamoDB call, the calls a request makes are counted in sequential
 //! rounds. Counts, not wall-clock budgets: `benches/` measures the latencies.
 
-mod common;
-#[path = "support/dynamo_proxy.rs"]
-mod dynamo_proxy;
-
-use common::*;
-use dynamo_proxy::Proxy;
+use crate::support::dynamo_proxy::Proxy;
+use crate::support::*;
 use rc_integrations::config::StoreSettings;
 use std::time::Duration;
 

@@ -1,9 +1,7 @@
 //! Properties of a listing: its pages concatenate to the full sorted, visible list
 //! with no gap or duplicate, and `total` does not depend on `offset` or `count`.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use proptest::prelude::*;
 use rc_integrations::document::Value;
 use rc_integrations::model::{Integration, RoomRecord};
@@ -94,10 +92,6 @@ async fn unseed_public(h: &Harness, ids: Vec<String>) {
         let key = key.into_iter().map(|(k, v)| (k.to_owned(), items::s(v))).collect();
         h.client.delete_item().table_name(&h.tables.integrations).set_key(Some(key)).send().await.unwrap();
     }
-}
-
-fn urlencode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 #[test]

@@ -1,9 +1,7 @@
 //! Read cost (issue #4, budget 5): with the permission cache warm, a request consumes
 //! exactly the read capacity of the items it must read, rounded as DynamoDB rounds.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use rc_integrations::config::{PageSettings, StoreSettings};
 use rc_integrations::request::RawRequest;
 use rc_integrations::Service;

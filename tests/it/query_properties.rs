@@ -2,9 +2,7 @@
 //! the result without it, and never holds an integration the caller may not see), and
 //! no input, however malformed, makes a parser or the matcher panic.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use proptest::prelude::*;
 use rc_integrations::document::Value;
 use rc_integrations::model::{Integration, RoomRecord};

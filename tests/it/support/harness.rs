@@ -1,7 +1,6 @@
 //! Test harness: the real code path (router → SDK → DynamoDB) on the embedded
 //! emulator, or on whatever `AWS_ENDPOINT_URL_DYNAMODB` names (DynamoDB Local,
 //! moto). Every harness gets its own freshly created tables.
-#![allow(dead_code)]
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -126,6 +125,11 @@ impl Harness {
             tables: self.tables.clone(),
             summary: self.summary.clone(),
         }
+    }
+
+    /// GET as a user, given as (user id, clear token).
+    pub async fn get_as(&self, (user_id, token): (&str, &str), query: &str) -> Reply {
+        self.get(&[("X-Auth-Token", token), ("X-User-Id", user_id)], query).await
     }
 
     pub async fn as_admin(&self, query: &str) -> Reply {
@@ -326,11 +330,7 @@ pub fn sees(mask: usize, outgoing: bool, own: bool) -> bool {
     }
 }
 
-/// Rocket.Chat's 400 for a malformed `sort`, `fields` or `query`, quoting it raw.
-pub fn invalid_parameter_body(name: &str, raw: &str) -> Json {
-    json!({
-        "success": false,
-        "error": format!("Invalid {name} parameter provided: \"{raw}\" [error-invalid-{name}]"),
-        "errorType": format!("error-invalid-{name}"),
-    })
+/// A query-string value, percent-encoded.
+pub fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

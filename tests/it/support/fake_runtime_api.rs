@@ -2,7 +2,6 @@
 //! enough to drive a real `bootstrap` process in tests: events are queued by the
 //! test and handed out one per `/next` (long poll while the queue is empty); what
 //! the function posts back is recorded with the instant it arrived.
-#![allow(dead_code)]
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -16,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot};
 
 const PREFIX: &str = "/2018-06-01/runtime";
 
@@ -66,7 +65,6 @@ struct Shared {
     waiting: Mutex<HashMap<String, oneshot::Sender<Report>>>,
     first_next: OnceLock<Instant>,
     init_errors: Mutex<Vec<Report>>,
-    init_error_arrived: Notify,
 }
 
 /// The test's side of the fake API.
@@ -84,7 +82,6 @@ pub async fn start() -> (SocketAddr, RuntimeApi) {
         waiting: Mutex::default(),
         first_next: OnceLock::new(),
         init_errors: Mutex::default(),
-        init_error_arrived: Notify::new(),
     });
     let app = Router::new()
         .route(&format!("{PREFIX}/invocation/next"), get(next))
@@ -137,20 +134,6 @@ impl RuntimeApi {
     /// Everything posted to `/init/error` so far.
     pub fn init_errors(&self) -> Vec<Report> {
         self.shared.init_errors.lock().unwrap().clone()
-    }
-
-    /// Waits until at least one `/init/error` has arrived, at most `timeout`.
-    pub async fn wait_init_error(&self, timeout: Duration) -> Option<Report> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let arrived = self.shared.init_error_arrived.notified();
-            if let Some(report) = self.init_errors().into_iter().next() {
-                return Some(report);
-            }
-            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                return self.init_errors().into_iter().next();
-            }
-        }
     }
 }
 
@@ -207,6 +190,5 @@ async fn error(
 async fn init_error(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let report = Report { kind: Kind::InitError, headers, body, at: Instant::now() };
     shared.init_errors.lock().unwrap().push(report);
-    shared.init_error_arrived.notify_waiters();
     StatusCode::ACCEPTED
 }

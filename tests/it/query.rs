@@ -1,9 +1,7 @@
 //! `query` and `fields` (spec §7, §8) over the real code path: each operator with
 //! the result MongoDB's documented semantics give, the projections, the errors.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use serde_json::{json, Value as Json};
 
 const ADMIN: (&str, &str) = ("admin0000000000001", "admin-token");

@@ -2,13 +2,11 @@
 //! by `roomId` and by `roomName`, with the data imported from an export; and a
 //! property test that the endpoint answers 200 exactly when §5a allows.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use proptest::prelude::*;
 use serde_json::json;
 
-const REFUSED: &str = r#"{"success":false,"error":"unauthorized"}"#;
+const REFUSED: &str = ROOM_ACCESS_DENIED;
 
 /// Every user holds the integration permissions through the role `hooks`; what
 /// differs is the roles that carry the `view-*` permissions (defaults of §5a).

@@ -1,9 +1,7 @@
 //! The local server's transport errors: requests hyper cannot read get the contract's
 //! JSON shape too, not a bare status with an empty body.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use rc_integrations::config::PageSettings;
 use rc_integrations::{local, Service};
 use std::io::{Read, Write};

@@ -3,12 +3,10 @@
 //! passes the same blanket checks: no 5xx, a Rocket.Chat-shaped JSON error body for
 //! every non-2xx, and nothing internal in any body.
 
-mod common;
-
+use crate::support::*;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, Request};
 use axum::response::IntoResponse;
-use common::*;
 use http_body_util::BodyExt;
 use rc_integrations::auth::hash_token;
 use rc_integrations::config::PageSettings;
@@ -122,51 +120,41 @@ enum Expect {
     Head { status: u16 },
 }
 
-fn typed(text: &str, error_type: &str) -> Json {
-    json!({"success": false, "error": format!("{text} [{error_type}]"), "errorType": error_type})
+fn error(status: u16, wire: &str) -> Expect {
+    Expect::Error { status, body: serde_json::from_str(wire).expect("an oracle body") }
 }
 
 fn unauthorized() -> Expect {
-    let login = "You must be logged in to do this.";
-    let body = json!({"success": false, "error": login, "status": "error", "message": login});
-    Expect::Error { status: 401, body }
+    error(401, UNAUTHORIZED)
 }
 
 fn forbidden() -> Expect {
-    let error = "User does not have the permissions required for this action [error-unauthorized]";
-    Expect::Error { status: 403, body: json!({"success": false, "error": error}) }
+    error(403, FORBIDDEN)
 }
 
 fn room_missing() -> Expect {
-    let text = r#"The parameter "roomId" or "roomName" is required"#;
-    Expect::Error { status: 400, body: typed(text, "error-roomid-param-not-provided") }
+    error(400, ROOM_MISSING)
 }
 
 fn room_not_found() -> Expect {
-    let text = r#"The required "roomId" or "roomName" param provided does not match any channel"#;
-    Expect::Error { status: 400, body: typed(text, "error-room-not-found") }
+    error(400, ROOM_NOT_FOUND)
 }
 
 fn bad_number(name: &str) -> Expect {
-    let text = format!(r#"The parameter "{name}" must be a non-negative integer"#);
-    Expect::Error { status: 400, body: typed(&text, "error-invalid-params") }
+    Expect::Error { status: 400, body: invalid_params_body(name) }
 }
 
 /// The 400 for `sort`, `fields` or `query`, quoting the parameter as decoded.
 fn bad(name: &str, raw: &str) -> Expect {
-    let text = format!("Invalid {name} parameter provided: \"{raw}\"");
-    Expect::Error { status: 400, body: typed(&text, &format!("error-invalid-{name}")) }
+    Expect::Error { status: 400, body: invalid_parameter_body(name, raw) }
 }
 
 fn not_found() -> Expect {
-    Expect::Error { status: 404, body: typed("This endpoint does not exist", "error-not-found") }
+    Expect::Error { status: 404, body: not_found_body() }
 }
 
 fn not_allowed() -> Expect {
-    Expect::Error {
-        status: 405,
-        body: typed("This endpoint only answers GET requests", "error-method-not-allowed"),
-    }
+    Expect::Error { status: 405, body: method_not_allowed_body() }
 }
 
 fn page(total: u64) -> Expect {

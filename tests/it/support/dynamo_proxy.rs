@@ -1,7 +1,6 @@
 //! A DynamoDB proxy for tests: sits between the service and the emulator, adds a
 //! fixed delay to every call, injects faults, and records each call's timing so a
 //! test can count sequential round trips without measuring wall-clock budgets.
-#![allow(dead_code)]
 
 use axum::body::Body;
 use axum::body::Bytes;

@@ -4,14 +4,10 @@
 //!
 //! `measure_cold_start` (ignored) is the driver behind `benches/cold_start.sh`.
 
-mod common;
-#[path = "support/runtime_api.rs"]
-mod runtime_api;
-
-use common::*;
+use crate::support::fake_runtime_api::{self, Kind, Report};
+use crate::support::*;
 use rc_integrations::config::{TableNames, TABLES};
 use rc_integrations::store::Endpoint;
-use runtime_api::{Kind, Report};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -127,7 +123,7 @@ fn http_reply(report: &Report, function: &Function) -> (u64, Json) {
 #[tokio::test]
 async fn sample_events_are_answered_on_the_response_endpoint() {
     let h = Harness::demo().await;
-    let (addr, api) = runtime_api::start().await;
+    let (addr, api) = fake_runtime_api::start().await;
     let function = Function::bootstrap(&function_env(addr, &h.tables));
 
     let report = api.push_event(event("apigw-http-v2.json")).within(INVOCATION).await.unwrap();
@@ -157,7 +153,7 @@ async fn sample_events_are_answered_on_the_response_endpoint() {
 #[tokio::test]
 async fn a_malformed_event_is_reported_as_an_invocation_error_and_the_next_event_is_served() {
     let h = Harness::demo().await;
-    let (addr, api) = runtime_api::start().await;
+    let (addr, api) = fake_runtime_api::start().await;
     let mut function = Function::bootstrap(&function_env(addr, &h.tables));
 
     let report = api.push_event(json!({"not": "an api gateway event"})).within(INVOCATION).await.unwrap();
@@ -185,7 +181,7 @@ async fn a_missing_or_empty_table_variable_is_an_init_error_and_a_non_zero_exit(
         &[("USERS_TABLE", None), ("INTEGRATIONS_TABLE", Some("  ")), ("PERMISSIONS_TABLE", Some(""))],
     ];
     for case in cases {
-        let (addr, api) = runtime_api::start().await;
+        let (addr, api) = fake_runtime_api::start().await;
         let mut env = function_env(addr, &tables);
         for (var, value) in case {
             match value {
@@ -270,7 +266,7 @@ const MIB: f64 = 1024.0 * 1024.0;
 /// One cold start: exec → first `/next`, exec → `/response` to the example event,
 /// then the big-room event, peak RSS, and the size of that answer.
 async fn cold_start(program: &Path, tables: &TableNames, example: &Json, big: &Json, runs: &mut Runs) {
-    let (addr, api) = runtime_api::start().await;
+    let (addr, api) = fake_runtime_api::start().await;
     let mut env = function_env(addr, tables);
     env.insert("DYNAMODB_TIMEOUT_MS".into(), "30000".into()); // 10,000 items on a busy 2-core machine
     let function = Function::spawn(program, &env);

@@ -2,9 +2,7 @@
 //! an endpoint named by `AWS_ENDPOINT_URL_DYNAMODB` it serves the tables as they are
 //! and writes only when given `--data`.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use rc_integrations::config::TABLES;
 use rc_integrations::local::tables;
 use rc_integrations::store::build_client;

@@ -1,9 +1,7 @@
 //! §4: the permission gate and the visibility rule, all 16 combinations of the four
 //! permissions, each held through a role of its own.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use serde_json::json;
 
 /// Integrations of both directions by every user, and by nobody.

@@ -1,31 +1,14 @@
 //! The wire contract (spec/channels.getIntegrations.md), row by row, over the real
 //! DynamoDB code path.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use rc_integrations::config::PageSettings;
 use rc_integrations::model::TokenRecord;
 use rc_integrations::store::items;
 use serde_json::{json, Value as Json};
 
-const UNAUTHORIZED: &str = r#"{"success":false,"error":"You must be logged in to do this.","status":"error","message":"You must be logged in to do this."}"#;
-const FORBIDDEN: &str = r#"{"success":false,"error":"User does not have the permissions required for this action [error-unauthorized]"}"#;
-const ROOM_MISSING: &str = r#"{"success":false,"error":"The parameter \"roomId\" or \"roomName\" is required [error-roomid-param-not-provided]","errorType":"error-roomid-param-not-provided"}"#;
-const ROOM_NOT_FOUND: &str = r#"{"success":false,"error":"The required \"roomId\" or \"roomName\" param provided does not match any channel [error-room-not-found]","errorType":"error-room-not-found"}"#;
-const UNAVAILABLE: &str = r#"{"success":false,"error":"Service temporarily unavailable, please retry [error-service-unavailable]","errorType":"error-service-unavailable"}"#;
-
 const ADMIN: (&str, &str) = ("admin0000000000001", "admin-token");
 const GUEST: (&str, &str) = ("guest0000000000001", "guest-token");
-
-fn creds((id, token): (&str, &str)) -> [(&'static str, String); 2] {
-    [("X-Auth-Token", token.to_owned()), ("X-User-Id", id.to_owned())]
-}
-
-async fn get_as(h: &Harness, who: (&str, &str), query: &str) -> Reply {
-    let [(a, av), (b, bv)] = creds(who);
-    h.get(&[(a, &av), (b, &bv)], query).await
-}
 
 /// A small world: an admin, a guest, rooms of every type and integrations on them.
 fn world() -> Export {
@@ -124,7 +107,7 @@ async fn a_login_token_lives_for_the_configured_days_after_when() {
 async fn no_integration_permission_is_a_403_before_any_room_check() {
     let h = Harness::export(&world()).await;
     for query in ["roomId=room-general", "", "roomId=nowhere", "roomId=room-general&sort=bad"] {
-        let reply = get_as(&h, GUEST, query).await;
+        let reply = h.get_as(GUEST, query).await;
         assert_eq!(reply.status, 403, "{query}");
         assert_eq!(reply.text, FORBIDDEN, "{query}");
     }
@@ -153,7 +136,7 @@ async fn a_missing_room_parameter_is_a_400() {
         "roomid=room-general",
         "roomId[$ne]=x",
     ] {
-        let reply = get_as(&h, ADMIN, query).await;
+        let reply = h.get_as(ADMIN, query).await;
         assert_eq!(reply.status, 400, "{query}");
         assert_eq!(reply.text, ROOM_MISSING, "{query}");
     }
@@ -174,7 +157,7 @@ async fn unknown_rooms_private_groups_and_direct_messages_are_not_found() {
         "roomId=general",
         long.as_str(),
     ] {
-        let reply = get_as(&h, ADMIN, query).await;
+        let reply = h.get_as(ADMIN, query).await;
         assert_eq!(reply.status, 400, "{query}");
         assert_eq!(reply.text, ROOM_NOT_FOUND, "{query}");
     }
@@ -183,19 +166,19 @@ async fn unknown_rooms_private_groups_and_direct_messages_are_not_found() {
 #[tokio::test]
 async fn rooms_are_found_by_id_or_exact_name_archived_and_omnichannel_included() {
     let h = Harness::export(&world()).await;
-    let by_id = get_as(&h, ADMIN, "roomId=room-general").await;
-    let by_name = get_as(&h, ADMIN, "roomName=general").await;
+    let by_id = h.get_as(ADMIN, "roomId=room-general").await;
+    let by_name = h.get_as(ADMIN, "roomName=general").await;
     assert_eq!(by_id.status, 200);
     assert_eq!(by_id.text, by_name.text);
     // roomId wins over roomName; an empty roomId falls back to the name.
     assert_eq!(
-        get_as(&h, ADMIN, "roomId=room-random&roomName=general").await.ids(),
-        get_as(&h, ADMIN, "roomId=room-random").await.ids()
+        h.get_as(ADMIN, "roomId=room-random&roomName=general").await.ids(),
+        h.get_as(ADMIN, "roomId=room-random").await.ids()
     );
-    assert_eq!(get_as(&h, ADMIN, "roomId=&roomName=general").await.text, by_id.text);
-    let archived = get_as(&h, ADMIN, "roomId=room-archived&includeAllPublicChannels=false").await;
+    assert_eq!(h.get_as(ADMIN, "roomId=&roomName=general").await.text, by_id.text);
+    let archived = h.get_as(ADMIN, "roomId=room-archived&includeAllPublicChannels=false").await;
     assert_eq!(archived.ids(), ["i-archived"]);
-    let omni = get_as(&h, ADMIN, "roomName=omni&includeAllPublicChannels=false").await;
+    let omni = h.get_as(ADMIN, "roomName=omni&includeAllPublicChannels=false").await;
     assert_eq!(omni.ids(), ["i-omni"]);
 }
 
@@ -204,24 +187,24 @@ async fn rooms_are_found_by_id_or_exact_name_archived_and_omnichannel_included()
 #[tokio::test]
 async fn a_room_lists_integrations_targeting_its_name_its_id_and_all_public_channels() {
     let h = Harness::export(&world()).await;
-    let all = get_as(&h, ADMIN, "roomId=room-general&count=0").await;
+    let all = h.get_as(ADMIN, "roomId=room-general&count=0").await;
     assert_eq!(sorted(all.ids()), ["i-both", "i-by-id", "i-by-name", "i-comma", "i-public"]);
     assert_eq!(all.body["total"], 5);
-    let explicit = get_as(&h, ADMIN, "roomId=room-general&count=0&includeAllPublicChannels=true").await;
+    let explicit = h.get_as(ADMIN, "roomId=room-general&count=0&includeAllPublicChannels=true").await;
     assert_eq!(explicit.text, all.text);
     for off in ["false", "True", "1", "", "yes"] {
         let reply =
-            get_as(&h, ADMIN, &format!("roomId=room-general&count=0&includeAllPublicChannels={off}")).await;
+            h.get_as(ADMIN, &format!("roomId=room-general&count=0&includeAllPublicChannels={off}")).await;
         assert_eq!(sorted(reply.ids()), ["i-both", "i-by-id", "i-by-name", "i-comma"], "{off}");
     }
-    let random = get_as(&h, ADMIN, "roomName=random&includeAllPublicChannels=false").await;
+    let random = h.get_as(ADMIN, "roomName=random&includeAllPublicChannels=false").await;
     assert_eq!(sorted(random.ids()), ["i-comma", "i-random"]);
 }
 
 #[tokio::test]
 async fn channel_arrays_come_back_exactly_as_stored() {
     let h = Harness::export(&world()).await;
-    let reply = get_as(&h, ADMIN, "roomId=room-general&count=0").await;
+    let reply = h.get_as(ADMIN, "roomId=room-general&count=0").await;
     let channel = |id: &str| {
         reply.body["integrations"].as_array().unwrap().iter().find(|i| i["_id"] == id).unwrap()["channel"]
             .clone()
@@ -248,7 +231,7 @@ async fn offset_and_count_follow_rocket_chats_settings() {
     let page = |q: &'static str| {
         let h = &h;
         async move {
-            let r = get_as(h, ADMIN, &format!("roomId=room-big&{q}")).await;
+            let r = h.get_as(ADMIN, &format!("roomId=room-big&{q}")).await;
             assert_eq!(r.status, 200, "{q}: {}", r.text);
             (
                 r.body["count"].as_u64().unwrap(),
@@ -266,7 +249,7 @@ async fn offset_and_count_follow_rocket_chats_settings() {
     assert_eq!(page("offset=500&count=10").await, (0, 500, 120));
     assert_eq!(page("offset=18446744073709551615").await, (0, u64::MAX, 120));
     assert_eq!(page("_=1700000000&unknown=1").await, (50, 0, 120));
-    let second = get_as(&h, ADMIN, "roomId=room-big&offset=50&count=2").await;
+    let second = h.get_as(ADMIN, "roomId=room-big&offset=50&count=2").await;
     assert_eq!(second.ids(), ["i0050", "i0051"]);
 }
 
@@ -277,7 +260,7 @@ async fn page_settings_come_from_the_configuration() {
         PageSettings { default_count: 10, upper_limit: 20, allow_infinite: false, ..PageSettings::default() };
     let h = Harness::with(dir.path(), settings).await;
     for (query, count) in [("", 10), ("count=0", 10), ("count=", 10), ("count=25", 20), ("count=5", 5)] {
-        let r = get_as(&h, ADMIN, &format!("roomId=room-big&{query}")).await;
+        let r = h.get_as(ADMIN, &format!("roomId=room-big&{query}")).await;
         assert_eq!(r.body["count"], count, "{query}");
         assert_eq!(r.body["total"], 30, "{query}");
     }
@@ -291,7 +274,7 @@ async fn a_page_stops_before_the_response_size_limit_and_paging_goes_on() {
     let mut seen = Vec::new();
     let mut offset = 0;
     loop {
-        let reply = get_as(&h, ADMIN, &format!("roomId=room-big&count=0&offset={offset}")).await;
+        let reply = h.get_as(ADMIN, &format!("roomId=room-big&count=0&offset={offset}")).await;
         assert_eq!(reply.status, 200);
         assert!(reply.text.len() <= 2_000, "{} bytes", reply.text.len());
         assert_eq!(reply.body["total"], 30);
@@ -323,22 +306,17 @@ async fn malformed_offset_and_count_are_400s_naming_the_parameter() {
         ("count", "0x10"),
         ("count", " 5"),
     ] {
-        let reply = get_as(&h, ADMIN, &format!("roomId=room-big&{name}={}", urlencode(value))).await;
+        let reply = h.get_as(ADMIN, &format!("roomId=room-big&{name}={}", urlencode(value))).await;
         assert_eq!(reply.status, 400, "{name}={value}");
-        let expected = json!({
-            "success": false,
-            "error": format!("The parameter \"{name}\" must be a non-negative integer [error-invalid-params]"),
-            "errorType": "error-invalid-params",
-        });
-        assert_eq!(reply.body, expected, "{name}={value}");
+        assert_eq!(reply.body, invalid_params_body(name), "{name}={value}");
     }
 }
 
 #[tokio::test]
 async fn parameters_are_checked_after_the_room() {
     let h = Harness::export(&many(3)).await;
-    assert_eq!(get_as(&h, ADMIN, "offset=-1").await.text, ROOM_MISSING);
-    assert_eq!(get_as(&h, ADMIN, "roomId=nowhere&sort=nope").await.text, ROOM_NOT_FOUND);
+    assert_eq!(h.get_as(ADMIN, "offset=-1").await.text, ROOM_MISSING);
+    assert_eq!(h.get_as(ADMIN, "roomId=nowhere&sort=nope").await.text, ROOM_NOT_FOUND);
 }
 
 #[tokio::test]
@@ -356,7 +334,7 @@ async fn a_malformed_sort_is_a_400_quoting_it() {
         r#"{"name":null}"#,
         r#"{"":1}"#,
     ] {
-        let reply = get_as(&h, ADMIN, &format!("roomId=room-big&sort={}", urlencode(raw))).await;
+        let reply = h.get_as(ADMIN, &format!("roomId=room-big&sort={}", urlencode(raw))).await;
         assert_eq!(reply.status, 400, "{raw}");
         assert_eq!(reply.body, invalid_parameter_body("sort", raw), "{raw}");
     }
@@ -391,7 +369,7 @@ async fn sort_follows_mongodb_type_order_with_an_id_tie_break() {
     let ids = |sort: &str| {
         let h = &h;
         let sort = sort.to_owned();
-        async move { get_as(h, ADMIN, &format!("roomId=room-s&count=0&sort={}", urlencode(&sort))).await.ids() }
+        async move { h.get_as(ADMIN, &format!("roomId=room-s&count=0&sort={}", urlencode(&sort))).await.ids() }
     };
     let ascending = [
         "s-missing",
@@ -423,7 +401,7 @@ async fn sort_follows_mongodb_type_order_with_an_id_tie_break() {
     assert_eq!(ids(r#"{"rank":-1}"#).await, descending);
     // Default: _createdAt ascending, then _id for the three that share a date.
     let by_created = ids(r#"{"_createdAt":1}"#).await;
-    assert_eq!(get_as(&h, ADMIN, "roomId=room-s&count=0").await.ids(), by_created);
+    assert_eq!(h.get_as(ADMIN, "roomId=room-s&count=0").await.ids(), by_created);
     assert_eq!(&by_created[..3], ["s-missing", "s-array", "s-date"]);
     assert_eq!(&by_created[5..8], ["s-number", "s-string-B", "s-string-b"]);
     let newest_first = ids(r#"{"_createdAt":-1}"#).await;
@@ -439,7 +417,7 @@ async fn sort_follows_mongodb_type_order_with_an_id_tie_break() {
 #[tokio::test]
 async fn the_success_body_has_rocket_chats_keys_in_order_and_no_storage_attributes() {
     let h = Harness::export(&world()).await;
-    let reply = get_as(&h, ADMIN, "roomId=room-random&includeAllPublicChannels=false").await;
+    let reply = h.get_as(ADMIN, "roomId=room-random&includeAllPublicChannels=false").await;
     assert_eq!(reply.headers["content-type"], "application/json");
     assert_eq!(reply.headers["cache-control"], "no-store");
     let keys: Vec<_> = reply.body.as_object().unwrap().keys().cloned().collect();
@@ -532,8 +510,4 @@ async fn other_paths_and_methods_get_rocket_chat_shaped_errors() {
     let head = h.request("HEAD", "/api/v1/channels.getIntegrations?roomId=room-general", &admin).await;
     assert_eq!(head.status, 200);
     assert!(head.text.is_empty());
-}
-
-fn urlencode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

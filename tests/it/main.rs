@@ -1,0 +1,49 @@
+//! The integration tests: one binary, over the real path (HTTP router → AWS SDK →
+//! DynamoDB: the embedded emulator, or whatever `AWS_ENDPOINT_URL_DYNAMODB` names).
+//! Fast tests of one pure stage live beside it in `src/` (`cargo test --lib`); what is
+//! here needs tables, a server or a binary. `cargo test <area>` runs one area.
+
+/// Shared helpers (harness, expected bodies, DynamoDB proxy, fake Runtime API); no tests.
+mod support;
+
+// The wire contract, check by check.
+/// Every row of the contract's tables and examples, status and body (§1–§9).
+mod contract;
+/// `offset`/`count` paging invariants (property tests).
+mod paging_properties;
+/// §4: the permission gate and the visibility rule, all 16 combinations.
+mod permissions;
+/// `query` and `fields`, operator by operator, over the endpoint.
+mod query;
+/// `query` only ever narrows; arbitrary input never panics (property tests).
+mod query_properties;
+/// §5a: room access, every rule both ways, and a property test against an oracle.
+mod room_access;
+
+// Robustness and security.
+/// DynamoDB faults through the proxy: retried, or the 503 with Retry-After.
+mod faults;
+/// Hundreds of hostile requests, one test per section, each with its exact answer.
+mod hostile;
+/// The 401 is one body whatever the cause; no token or hash reaches the logs.
+mod secrets;
+/// The local server's transport errors (what hyper refuses) as JSON.
+mod transport;
+
+// Cost: rounds and read units (counts, never timings; benches/ has those).
+/// Read capacity per request against the floor; what an anonymous caller costs.
+mod read_cost;
+/// DynamoDB round trips per kind of request, counted through the proxy.
+mod round_trips;
+
+// Entry points and deployment.
+/// The real `bootstrap` binary under a fake Lambda Runtime API.
+mod bootstrap;
+/// The importer: a Rocket.Chat export in, the same documents out.
+mod import;
+/// The sample events of `events/` through lambda_http.
+mod lambda_events;
+/// `serve`, the real binary, against an external endpoint.
+mod serve;
+/// template.yaml agrees with the code: tables, indexes, variables, IAM.
+mod template;
