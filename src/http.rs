@@ -32,15 +32,7 @@ async fn get_integrations(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let raw = RawRequest {
-        auth_token: header("x-auth-token"),
-        user_id: header("x-user-id"),
-        query: form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
-    };
-    let answer = service.answer(&raw).await;
+    let answer = service.answer(&RawRequest::from_http(&headers, query.as_deref())).await;
     let mut response = match answer.result {
         Ok(body) => json_response(StatusCode::OK, body),
         Err(error) => error.into_response(),
@@ -52,6 +44,21 @@ async fn get_integrations(
 /// The caller's id once authenticated, for the log line.
 #[derive(Clone, Default)]
 struct Authenticated(Option<String>);
+
+impl RawRequest {
+    /// What the pipeline reads of an HTTP request: the two headers (the first of each,
+    /// absent unless visible ASCII) and the decoded query pairs.
+    pub fn from_http(headers: &HeaderMap, query: Option<&str>) -> RawRequest {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        RawRequest {
+            auth_token: header("x-auth-token"),
+            user_id: header("x-user-id"),
+            query: form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        }
+    }
+}
 
 async fn not_found() -> Response {
     ApiError::NotFound.into_response()

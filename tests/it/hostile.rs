@@ -1,7 +1,9 @@
 //! Hostile and malformed requests, as a table: each row is one request and the exact
 //! answer the contract (spec/channels.getIntegrations.md) gives it. Every row also
 //! passes the same blanket checks: no 5xx, a Rocket.Chat-shaped JSON error body for
-//! every non-2xx, and nothing internal in any body.
+//! every non-2xx, and nothing internal in any body. One test per section
+//! (`cargo test hostile::queries`); requests go through the real router, or, when their
+//! target is too long for an `http::Request`, through its own adapter.
 
 use crate::support::*;
 use axum::body::Body;
@@ -232,22 +234,25 @@ fn enormous(key: &str, bytes: usize) -> String {
     format!(r#"{{"{key}":"{}"}}"#, "z".repeat(bytes))
 }
 
-fn corpus() -> Corpus {
-    let mut c = Corpus::default();
-    let general = format!("roomId={GENERAL}");
-    let g = general.as_str();
-    authentication(&mut c, g);
-    rooms(&mut c);
-    paging(&mut c);
-    sorting(&mut c);
-    projection(&mut c);
-    queries(&mut c);
-    regexes(&mut c);
-    paths_and_methods(&mut c, g);
-    c
+/// The corpus by section; each section is one test below (`cargo test hostile::paging`).
+const SECTIONS: [fn(&mut Corpus); 8] = [
+    authentication_cases,
+    rooms_cases,
+    paging_cases,
+    sorting_cases,
+    projection_cases,
+    queries_cases,
+    regexes_cases,
+    paths_and_methods_cases,
+];
+
+fn general() -> String {
+    format!("roomId={GENERAL}")
 }
 
-fn authentication(c: &mut Corpus, g: &str) {
+fn authentication_cases(c: &mut Corpus) {
+    let general = general();
+    let g = general.as_str();
     let token = |v: &[u8]| vec![("X-Auth-Token", v.to_vec()), ("X-User-Id", ADMIN_ID.as_bytes().to_vec())];
     let user = |v: &[u8]| vec![("X-Auth-Token", ADMIN_TOKEN.as_bytes().to_vec()), ("X-User-Id", v.to_vec())];
     let bytes = |s: &str| s.as_bytes().to_vec();
@@ -388,7 +393,7 @@ fn authentication(c: &mut Corpus, g: &str) {
     c.get("graywolf sees only own outgoing", gray(), g, page(2));
 }
 
-fn rooms(c: &mut Corpus) {
+fn rooms_cases(c: &mut Corpus) {
     c.admin("roomName=general", "roomName=general", page(3));
     c.admin("no parameters at all", "", room_missing());
     c.admin("roomId and roomName empty", "roomId=&roomName=", room_missing());
@@ -504,7 +509,7 @@ fn rooms(c: &mut Corpus) {
     );
 }
 
-fn paging(c: &mut Corpus) {
+fn paging_cases(c: &mut Corpus) {
     for name in ["offset", "count"] {
         for raw in [
             "-1",
@@ -571,7 +576,7 @@ fn paging(c: &mut Corpus) {
     );
 }
 
-fn sorting(c: &mut Corpus) {
+fn sorting_cases(c: &mut Corpus) {
     for raw in [
         r#"{"name":2}"#,
         r#"{"name":"1"}"#,
@@ -659,7 +664,7 @@ fn sorting(c: &mut Corpus) {
     c.param("sort", &keys(16), page(3));
 }
 
-fn projection(c: &mut Corpus) {
+fn projection_cases(c: &mut Corpus) {
     for raw in [
         r#"{"name":2}"#,
         r#"{"name":"1"}"#,
@@ -716,7 +721,7 @@ fn projection(c: &mut Corpus) {
     c.param("fields", &paths(64), page(3));
 }
 
-fn queries(c: &mut Corpus) {
+fn queries_cases(c: &mut Corpus) {
     for raw in [
         r#"{"$where":"1"}"#,
         r#"{"$where":"function(){return true}"}"#,
@@ -883,7 +888,7 @@ fn queries(c: &mut Corpus) {
     gw(c, r#"{"_createdBy._id":{"$exists":false}}"#, 0);
 }
 
-fn regexes(c: &mut Corpus) {
+fn regexes_cases(c: &mut Corpus) {
     // Catastrophic-backtracking patterns against 50,000-character strings: the
     // `regex` crate is linear, so each answers normally (and quickly).
     let long = |c: &mut Corpus, raw: &str, expect: Expect| {
@@ -937,7 +942,9 @@ fn regexes(c: &mut Corpus) {
     }
 }
 
-fn paths_and_methods(c: &mut Corpus, g: &str) {
+fn paths_and_methods_cases(c: &mut Corpus) {
+    let general = general();
+    let g = general.as_str();
     let endpoint = format!("/api/v1/channels.getIntegrations?{g}");
     c.add("HEAD", "HEAD", endpoint.clone(), admin(), Expect::Head { status: 200 });
     c.add("HEAD without credentials", "HEAD", endpoint.clone(), vec![], Expect::Head { status: 401 });
@@ -1010,27 +1017,20 @@ async fn send(h: &Harness, service: &Service, case: &Case) -> Answer {
     answer(case, response).await
 }
 
-/// A request no `http::Request` can carry: its query string goes to the service as
-/// the router would hand it over (decoded pairs; non-UTF-8 headers count as absent),
-/// and the error is rendered by the same `IntoResponse` the router uses.
+/// A request no `http::Request` can carry (its target is too long): it goes to the
+/// service through the router's own adapter (`RawRequest::from_http`), and the error is
+/// rendered by the same `IntoResponse` the router uses.
 async fn send_to_service(service: &Service, case: &Case) -> Answer {
     assert_eq!(case.method, "GET", "{}", case.name);
     let (path, query) = case.uri.split_once('?').unwrap_or((&case.uri, ""));
     assert_eq!(path, rc_integrations::http::PATH, "{}", case.name);
-    let header = |name: &str| {
-        case.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| String::from_utf8(v.clone()).ok())
-    };
-    let raw = RawRequest {
-        auth_token: header("x-auth-token"),
-        user_id: header("x-user-id"),
-        query: form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
-    };
-    match service.get_integrations(&raw).await {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &case.headers {
+        let value = HeaderValue::from_bytes(value).expect("a valid header value");
+        let name = axum::http::HeaderName::from_bytes(name.as_bytes()).expect("a valid header name");
+        headers.append(name, value);
+    }
+    match service.get_integrations(&RawRequest::from_http(&headers, Some(query))).await {
         Ok(body) => {
             let mut headers = HeaderMap::new();
             headers.insert("content-type", HeaderValue::from_static("application/json"));
@@ -1141,14 +1141,21 @@ fn check(case: &Case, answer: &Answer, tables_prefix: &str) -> Vec<String> {
     problems
 }
 
-#[tokio::test]
-async fn every_hostile_request_gets_its_exact_answer_and_never_a_server_error() {
-    let corpus = corpus();
+#[test]
+fn the_corpus_is_large_and_every_case_has_its_own_name() {
+    let mut corpus = Corpus::default();
+    SECTIONS.iter().for_each(|fill| fill(&mut corpus));
     assert!(corpus.0.len() >= 200, "the corpus has only {} cases", corpus.0.len());
     let mut names = std::collections::HashSet::new();
     for case in &corpus.0 {
         assert!(names.insert(case.name.as_str()), "two cases named {:?}", case.name);
     }
+}
+
+/// Every request of a section gets its exact answer, and never a server error.
+async fn run_section(fill: fn(&mut Corpus)) {
+    let mut corpus = Corpus::default();
+    fill(&mut corpus);
     let h = world().await;
     let (service, _) = Service::on_dynamodb(
         h.client.clone(),
@@ -1192,4 +1199,44 @@ async fn every_hostile_request_gets_its_exact_answer_and_never_a_server_error() 
         corpus.0.len(),
         problems.join("\n")
     );
+}
+
+#[tokio::test]
+async fn authentication() {
+    run_section(authentication_cases).await
+}
+
+#[tokio::test]
+async fn rooms() {
+    run_section(rooms_cases).await
+}
+
+#[tokio::test]
+async fn paging() {
+    run_section(paging_cases).await
+}
+
+#[tokio::test]
+async fn sorting() {
+    run_section(sorting_cases).await
+}
+
+#[tokio::test]
+async fn projection() {
+    run_section(projection_cases).await
+}
+
+#[tokio::test]
+async fn queries() {
+    run_section(queries_cases).await
+}
+
+#[tokio::test]
+async fn regexes() {
+    run_section(regexes_cases).await
+}
+
+#[tokio::test]
+async fn paths_and_methods() {
+    run_section(paths_and_methods_cases).await
 }
