@@ -102,3 +102,83 @@ impl Visibility {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Value;
+
+    fn user(roles: &[&str]) -> UserRecord {
+        UserRecord {
+            id: "me".into(),
+            username: Some("me".into()),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            active: true,
+        }
+    }
+
+    fn integration(kind: &str, creator: Option<&str>) -> Integration {
+        let creator = creator.map_or("null".to_owned(), |c| format!(r#"{{"_id":"{c}"}}"#));
+        let text = format!(r#"{{"_id":"i","type":"{kind}","_createdBy":{creator}}}"#);
+        Integration { id: "i".into(), doc: Value::from_extended_json_str(&text).unwrap() }
+    }
+
+    /// Contract §4, one row per combination of the four permissions (all-out, all-in,
+    /// own-out, own-in), each held through a role of the same name: which of
+    /// (others' outgoing, others' incoming, own outgoing, own incoming) are visible.
+    #[test]
+    fn the_visibility_table() {
+        let permissions: PermissionRoles =
+            [MANAGE_OUTGOING, MANAGE_INCOMING, MANAGE_OWN_OUTGOING, MANAGE_OWN_INCOMING]
+                .map(|p| (p.to_owned(), vec![p.to_owned()]))
+                .into();
+        let rows: [(&[&str], Option<[bool; 4]>); 6] = [
+            (&[], None),
+            (&[MANAGE_OUTGOING, MANAGE_INCOMING], Some([true, true, true, true])),
+            (&[MANAGE_OWN_OUTGOING, MANAGE_OWN_INCOMING], Some([false, false, true, true])),
+            // Rocket.Chat's quirk: both "own" win over one "all".
+            (&[MANAGE_OUTGOING, MANAGE_OWN_OUTGOING, MANAGE_OWN_INCOMING], Some([false, false, true, true])),
+            (&[MANAGE_OUTGOING, MANAGE_OWN_INCOMING], Some([true, false, true, true])),
+            (&[MANAGE_OWN_INCOMING], Some([false, false, false, true])),
+        ];
+        for (roles, expected) in rows {
+            let result = authorize(&user(roles), &permissions);
+            let Some(expected) = expected else {
+                assert_eq!(result, Err(ApiError::Forbidden), "{roles:?}");
+                continue;
+            };
+            let visibility = result.unwrap_or_else(|e| panic!("{roles:?}: {e:?}"));
+            let seen = [
+                integration("webhook-outgoing", Some("other")),
+                integration("webhook-incoming", Some("other")),
+                integration("webhook-outgoing", Some("me")),
+                integration("webhook-incoming", Some("me")),
+            ]
+            .map(|i| visibility.allows(&i));
+            assert_eq!(seen, expected, "{roles:?}");
+        }
+    }
+
+    #[test]
+    fn absent_documents_take_the_contracts_defaults() {
+        let none = PermissionRoles::new();
+        assert!(holds(&user(&["admin"]), &none, MANAGE_INCOMING));
+        assert!(!holds(&user(&["user"]), &none, MANAGE_INCOMING));
+        assert!(holds(&user(&["user"]), &none, VIEW_C_ROOM));
+        assert!(!holds(&user(&["guest"]), &none, VIEW_C_ROOM));
+        assert!(holds(&user(&["guest"]), &none, VIEW_JOINED_ROOM));
+        assert!(holds(&user(&["livechat-agent"]), &none, VIEW_L_ROOM));
+        assert!(!holds(&user(&["livechat-agent"]), &none, VIEW_LIVECHAT_ROOMS));
+        assert!(!holds(&user(&["admin"]), &none, "no-such-permission"));
+        // A stored document replaces the defaults entirely.
+        let stored: PermissionRoles = [(VIEW_C_ROOM.to_owned(), vec![])].into();
+        assert!(!holds(&user(&["admin"]), &stored, VIEW_C_ROOM));
+    }
+
+    #[test]
+    fn an_integration_without_a_creator_is_nobodys_own() {
+        let own = Visibility::OwnOnly { user_id: "me".into() };
+        assert!(!own.allows(&integration("webhook-outgoing", None)));
+        assert!(own.allows(&integration("webhook-outgoing", Some("me"))));
+    }
+}
