@@ -5,15 +5,15 @@ use serde_json::{json, Value as Json};
 /// Every way a request can fail, in the order the contract checks them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    /// Missing, unknown, expired or foreign token; unknown or inactive user (§3).
+    /// Missing, unknown, expired or foreign token; unknown or inactive user (contract §3).
     Unauthorized,
-    /// None of the four integration permissions (§4).
+    /// None of the four integration permissions (contract §4).
     Forbidden,
     /// The caller may not access the room (contract §5a), integration permission or not.
     RoomAccessDenied,
-    /// Neither `roomId` nor `roomName` (§5).
+    /// Neither `roomId` nor `roomName` (contract §5).
     RoomParamMissing,
-    /// No such room, or not a channel (§5).
+    /// No such room, or not a channel (contract §5).
     RoomNotFound,
     /// `offset` or `count` malformed; carries the parameter's name.
     InvalidParams(&'static str),

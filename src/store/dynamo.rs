@@ -146,7 +146,12 @@ impl DynamoStore {
     }
 
     async fn rooms_named(&self, name: &str) -> Result<Read<Vec<RoomRecord>>, StoreError> {
-        let query = IndexQuery { table: &self.tables.rooms, index: ROOM_NAME_INDEX, attribute: attr::NAME };
+        let query = IndexQuery {
+            table: &self.tables.rooms,
+            index: ROOM_NAME_INDEX,
+            attribute: attr::NAME,
+            fetch: None,
+        };
         let (items, read_units, _) = self.query(&query, name, None, true, None, items::room_from).await?;
         Ok(Read { items, read_units })
     }
@@ -157,6 +162,9 @@ impl DynamoStore {
             table: &self.tables.integrations,
             index: INTEGRATION_ROOM_INDEX,
             attribute: attr::ROOM_ID,
+            // Only what `items::integration_from` reads: an attribute added there must be
+            // added here too, or it never arrives.
+            fetch: Some(&[attr::ID, attr::DOC]),
         };
         let start = match &read.from {
             Some(Cursor::Key(key)) => Some(key.clone()),
@@ -193,20 +201,34 @@ impl DynamoStore {
         let mut items = Vec::new();
         let mut read_units = 0.0;
         loop {
-            let page = self
-                .client
-                .query()
-                .table_name(query.table)
-                .index_name(query.index)
-                .key_condition_expression("#k = :v")
-                .expression_attribute_names("#k", query.attribute)
-                .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
-                .set_exclusive_start_key(start.take())
-                .set_limit(limit)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(call_error)?;
+            let page =
+                self.client
+                    .query()
+                    .table_name(query.table)
+                    .index_name(query.index)
+                    .key_condition_expression("#k = :v")
+                    .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
+                    .set_exclusive_start_key(start.take())
+                    .set_limit(limit)
+                    .set_projection_expression(query.fetch.map(|names| {
+                        (0..names.len()).map(|i| format!("#p{i}")).collect::<Vec<_>>().join(", ")
+                    }))
+                    .set_expression_attribute_names(Some(
+                        std::iter::once(("#k".to_owned(), query.attribute.to_owned()))
+                            .chain(
+                                query
+                                    .fetch
+                                    .unwrap_or_default()
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, n)| (format!("#p{i}"), (*n).to_owned())),
+                            )
+                            .collect(),
+                    ))
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .map_err(call_error)?;
             let page_items = page.items.unwrap_or_default();
             let empty = page_items.is_empty();
             items.extend(page_items.iter().filter_map(&convert));
@@ -225,6 +247,8 @@ struct IndexQuery<'a> {
     table: &'a str,
     index: &'static str,
     attribute: &'static str,
+    /// The attributes to bring back (DynamoDB's projection); `None`: all of them.
+    fetch: Option<&'static [&'static str]>,
 }
 
 async fn optional<T, F>(future: Option<F>) -> Result<Option<T>, StoreError>

@@ -1,4 +1,4 @@
-//! The wire contract (spec/channels.getIntegrations.md), row by row, over the real
+//! The wire contract, row by row, over the real
 //! DynamoDB code path.
 
 use crate::support::*;

@@ -1,5 +1,5 @@
 //! Hostile and malformed requests, as a table: each row is one request and the exact
-//! answer the contract (spec/channels.getIntegrations.md) gives it. Every row also
+//! answer the contract gives it. Every row also
 //! passes the same blanket checks: no 5xx, a Rocket.Chat-shaped JSON error body for
 //! every non-2xx, and nothing internal in any body. One test per section
 //! (`cargo test hostile::queries`); requests go through the real router, or, when their

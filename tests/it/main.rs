@@ -7,17 +7,17 @@
 mod support;
 
 // The wire contract, check by check.
-/// Every row of the contract's tables and examples, status and body (§1–§9).
+/// Every row of the contract's tables and examples, status and body (contract §1–§9).
 mod contract;
 /// `offset`/`count` paging invariants (property tests).
 mod paging_properties;
-/// §4: the permission gate and the visibility rule, all 16 combinations.
+/// Contract §4: the permission gate and the visibility rule, all 16 combinations.
 mod permissions;
 /// `query` and `fields`, operator by operator, over the endpoint.
 mod query;
 /// `query` only ever narrows; arbitrary input never panics (property tests).
 mod query_properties;
-/// §5a: room access, every rule both ways, and a property test against an oracle.
+/// Contract §5a: room access, every rule both ways, and a property test against an oracle.
 mod room_access;
 
 // Robustness and security.

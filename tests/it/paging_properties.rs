@@ -46,7 +46,7 @@ fn sort() -> impl Strategy<Value = String> {
 }
 
 /// Stores the integrations under a new room and returns the room id, the ids the
-/// caller `mask` may see (by the rule of spec §4) and the ids put under
+/// caller `mask` may see (by the rule of contract §4) and the ids put under
 /// `all_public_channels`, which every room shares.
 async fn seed(h: &Harness, specs: &[Spec], mask: usize) -> (String, BTreeSet<String>, Vec<String>) {
     static ROOM: AtomicUsize = AtomicUsize::new(0);

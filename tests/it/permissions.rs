@@ -1,4 +1,4 @@
-//! §4: the permission gate and the visibility rule, all 16 combinations of the four
+//! Contract §4: the permission gate and the visibility rule, all 16 combinations of the four
 //! permissions, each held through a role of its own.
 
 use crate::support::*;

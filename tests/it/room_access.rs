@@ -1,6 +1,6 @@
 //! Room access (contract §5a) over the real path: every rule, allowing and refusing,
 //! by `roomId` and by `roomName`, with the data imported from an export; and a
-//! property test that the endpoint answers 200 exactly when §5a allows.
+//! property test that the endpoint answers 200 exactly when contract §5a allows.
 
 use crate::support::*;
 use proptest::prelude::*;
@@ -9,7 +9,7 @@ use serde_json::json;
 const REFUSED: &str = ROOM_ACCESS_DENIED;
 
 /// Every user holds the integration permissions through the role `hooks`; what
-/// differs is the roles that carry the `view-*` permissions (defaults of §5a).
+/// differs is the roles that carry the `view-*` permissions (defaults of contract §5a).
 fn world() -> Export {
     let mut e = Export::default();
     for permission in ["manage-outgoing-integrations", "manage-incoming-integrations"] {
@@ -130,7 +130,7 @@ async fn access_is_checked_after_the_room_and_before_the_parameters() {
     assert_ne!(reply.text, REFUSED, "the permission gate answers before room access");
 }
 
-/// §5a, written out again independently of `src/room_access.rs`, over a small world.
+/// Contract §5a, written out again independently of `src/room_access.rs`, over a small world.
 #[derive(Debug, Clone)]
 struct Room {
     kind: &'static str,

@@ -39,6 +39,8 @@ fn serve(h: &Harness, args: &[&str]) -> Server {
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", "us-east-1")
+        // The emulator is shared with the whole suite: a busy moment must not be a 503.
+        .env("DYNAMODB_TIMEOUT_MS", "30000")
         .env_remove("AWS_PROFILE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -314,7 +314,7 @@ pub fn mask_world() -> Export {
     e
 }
 
-/// Spec §4, written out independently of the implementation: may the holder of
+/// Contract §4, written out independently of the implementation: may the holder of
 /// `mask` see an integration of this direction, created by them (`own`) or not?
 pub fn sees(mask: usize, outgoing: bool, own: bool) -> bool {
     let [all_out, all_in, own_out, own_in] = [0, 1, 2, 3].map(|b| mask & (1 << b) != 0);

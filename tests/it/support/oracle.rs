@@ -4,17 +4,17 @@
 
 use serde_json::{json, Value as Json};
 
-/// §3: every authentication failure.
+/// Contract §3: every authentication failure.
 pub const UNAUTHORIZED: &str = r#"{"success":false,"error":"You must be logged in to do this.","status":"error","message":"You must be logged in to do this."}"#;
-/// §4: none of the four integration permissions.
+/// Contract §4: none of the four integration permissions.
 pub const FORBIDDEN: &str = r#"{"success":false,"error":"User does not have the permissions required for this action [error-unauthorized]"}"#;
-/// §5a: the room may not be accessed.
+/// Contract §5a: the room may not be accessed.
 pub const ROOM_ACCESS_DENIED: &str = r#"{"success":false,"error":"unauthorized"}"#;
-/// §5: neither `roomId` nor `roomName`.
+/// Contract §5: neither `roomId` nor `roomName`.
 pub const ROOM_MISSING: &str = r#"{"success":false,"error":"The parameter \"roomId\" or \"roomName\" is required [error-roomid-param-not-provided]","errorType":"error-roomid-param-not-provided"}"#;
-/// §5: no such room, or not a channel.
+/// Contract §5: no such room, or not a channel.
 pub const ROOM_NOT_FOUND: &str = r#"{"success":false,"error":"The required \"roomId\" or \"roomName\" param provided does not match any channel [error-room-not-found]","errorType":"error-room-not-found"}"#;
-/// §8: DynamoDB unavailable, throttled past the budget or too slow.
+/// Contract §8: DynamoDB unavailable, throttled past the budget or too slow.
 pub const UNAVAILABLE: &str = r#"{"success":false,"error":"Service temporarily unavailable, please retry [error-service-unavailable]","errorType":"error-service-unavailable"}"#;
 
 /// Rocket.Chat's `Meteor.Error` shape: the type repeated in brackets after the text.
@@ -22,12 +22,12 @@ pub fn typed(text: &str, error_type: &str) -> Json {
     json!({"success": false, "error": format!("{text} [{error_type}]"), "errorType": error_type})
 }
 
-/// §7: `offset` or `count` is not a non-negative integer.
+/// Contract §7: `offset` or `count` is not a non-negative integer.
 pub fn invalid_params_body(name: &str) -> Json {
     typed(&format!("The parameter \"{name}\" must be a non-negative integer"), "error-invalid-params")
 }
 
-/// §7: a malformed `sort`, `fields` or `query`, quoted raw.
+/// Contract §7: a malformed `sort`, `fields` or `query`, quoted raw.
 pub fn invalid_parameter_body(name: &str, raw: &str) -> Json {
     typed(&format!("Invalid {name} parameter provided: \"{raw}\""), &format!("error-invalid-{name}"))
 }
