@@ -1,77 +1,50 @@
-//! Export documents into table items, with every target resolved to a room id.
+//! One export document into the items it becomes, with every integration target
+//! resolved to a room id. The same conversion serves the validation pass and the
+//! writing pass, so what is validated is what is written.
 
 use super::members;
-use super::read::{Doc, Export};
-use super::{ImportError, ImportOptions, Summary};
+use super::read::{Collection, Doc};
+use super::resolve::Resolver;
+use super::table::Table;
+use super::{ImportOptions, Summary};
 use crate::document::Value;
 use crate::model::{Integration, RoomRecord, TokenRecord, UserRecord};
-use crate::store::items::{self, Item, ALL_PUBLIC_CHANNELS};
-use std::collections::{BTreeSet, HashMap};
-
-/// The items to write, per table, and the counts for the summary.
-#[derive(Debug, Default)]
-pub struct Plan {
-    pub tokens: Vec<Item>,
-    pub users: Vec<Item>,
-    pub permissions: Vec<Item>,
-    pub rooms: Vec<Item>,
-    pub integrations: Vec<Item>,
-    pub teams: Vec<Item>,
-    pub memberships: Vec<Item>,
-    pub summary: Summary,
-}
+use crate::store::items::{self, Item};
 
 const DAY_SECONDS: i64 = 86_400;
 
-impl Plan {
-    pub fn from_export(export: &Export, options: &ImportOptions) -> Result<Plan, ImportError> {
-        let mut plan = Plan::default();
-        let mut errors = Vec::new();
-        let mut note = |result: Result<(), String>| {
-            if let Err(e) = result {
-                errors.push(e);
+pub struct Converter {
+    pub options: ImportOptions,
+    pub resolver: Resolver,
+}
+
+/// The items of one document, each with its table.
+pub type Items = Vec<(Table, Item)>;
+
+impl Converter {
+    /// The document's items; the summary counts it only when it converts.
+    pub fn convert(&self, collection: Collection, doc: &Doc, summary: &mut Summary) -> Result<Items, String> {
+        let (table, item, count) = match collection {
+            Collection::Users => return self.user(doc, summary),
+            Collection::Integrations => return self.integration(doc, summary),
+            Collection::Rooms => (Table::Rooms, items::room_item(&room(doc)?), &mut summary.rooms),
+            Collection::Permissions => (Table::Permissions, permission(doc)?, &mut summary.permissions),
+            Collection::Subscriptions => {
+                (Table::Memberships, members::subscription(doc)?, &mut summary.subscriptions)
+            }
+            Collection::Teams => (Table::Teams, members::team(doc)?, &mut summary.teams),
+            Collection::TeamMembers => {
+                (Table::Memberships, members::team_member(doc)?, &mut summary.team_members)
+            }
+            Collection::DepartmentAgents => {
+                (Table::Memberships, members::department_agent(doc)?, &mut summary.department_agents)
             }
         };
-        let mut rooms = Vec::new();
-        for doc in &export.rooms {
-            note(room(doc).map(|r| rooms.push(r)));
-        }
-        for doc in &export.users {
-            note(plan.add_user(doc, options));
-        }
-        for doc in &export.permissions {
-            note(plan.add_permission(doc));
-        }
-        let resolver = Resolver::new(&rooms);
-        for doc in &export.integrations {
-            note(plan.add_integration(doc, &resolver));
-        }
-        for doc in &export.teams {
-            note(members::team(doc).map(|item| plan.teams.push(item)));
-        }
-        let memberships = [
-            (&export.subscriptions, members::subscription as fn(&Doc) -> Result<Item, String>),
-            (&export.team_members, members::team_member),
-            (&export.department_agents, members::department_agent),
-        ];
-        for (docs, convert) in memberships {
-            for doc in docs {
-                note(convert(doc).map(|item| plan.memberships.push(item)));
-            }
-        }
-        plan.summary.subscriptions = export.subscriptions.len();
-        plan.summary.teams = export.teams.len();
-        plan.summary.team_members = export.team_members.len();
-        plan.summary.department_agents = export.department_agents.len();
-        if !errors.is_empty() {
-            return Err(ImportError::Invalid(errors));
-        }
-        plan.summary.rooms = rooms.len();
-        plan.rooms = rooms.iter().map(items::room_item).collect();
-        Ok(plan)
+        *count += 1;
+        Ok(vec![(table, item)])
     }
 
-    fn add_user(&mut self, doc: &Doc, options: &ImportOptions) -> Result<(), String> {
+    fn user(&self, doc: &Doc, summary: &mut Summary) -> Result<Items, String> {
         let id = string_id(doc)?;
         let json = &doc.json;
         let roles = match json.get("roles") {
@@ -85,7 +58,8 @@ impl Plan {
             roles,
         };
         let tokens = json.pointer("/services/resume/loginTokens").and_then(|t| t.as_array());
-        let mut token_items = Vec::new();
+        let mut items = Vec::new();
+        let (mut login, mut personal_access, mut expired) = (0, 0, 0);
         for token in tokens.into_iter().flatten() {
             let Some(hashed) = token.get("hashedToken").and_then(|h| h.as_str()) else {
                 return Err(doc.error("a login token has no `hashedToken`"));
@@ -97,58 +71,59 @@ impl Plan {
                 let when = token.get("when").cloned().map(Value::from_extended_json);
                 match when {
                     Some(Ok(Value::Date(ms))) => {
-                        Some(ms.div_euclid(1000) + options.login_expiration_days * DAY_SECONDS)
+                        Some(ms.div_euclid(1000) + self.options.login_expiration_days * DAY_SECONDS)
                     }
                     _ => return Err(doc.error("a login token has no valid `when` date")),
                 }
             };
-            if expires_at.is_some_and(|at| at <= options.now) {
-                self.summary.expired_tokens_skipped += 1;
+            if expires_at.is_some_and(|at| at <= self.options.now) {
+                expired += 1;
                 continue;
             }
             let kind = if personal { "personalAccessToken" } else { "login" };
             let record = TokenRecord { user_id: user.id.clone(), expires_at };
-            token_items.push(items::token_item(hashed, &record, kind));
+            items.push((Table::Tokens, items::token_item(hashed, &record, kind)));
             if personal {
-                self.summary.access_tokens += 1;
+                personal_access += 1;
             } else {
-                self.summary.login_tokens += 1;
+                login += 1;
             }
         }
-        self.tokens.extend(token_items);
-        self.users.push(items::user_item(&user));
-        self.summary.users += 1;
-        Ok(())
+        items.push((Table::Users, items::user_item(&user)));
+        summary.users += 1;
+        summary.login_tokens += login;
+        summary.access_tokens += personal_access;
+        summary.expired_tokens_skipped += expired;
+        Ok(items)
     }
 
-    fn add_permission(&mut self, doc: &Doc) -> Result<(), String> {
-        let id = string_id(doc)?;
-        let roles = doc
-            .json
-            .get("roles")
-            .and_then(strings)
-            .ok_or_else(|| doc.error("`roles` must be an array of strings"))?;
-        self.permissions.push(items::permission_item(&id, &roles));
-        self.summary.permissions += 1;
-        Ok(())
-    }
-
-    fn add_integration(&mut self, doc: &Doc, resolver: &Resolver) -> Result<(), String> {
+    fn integration(&self, doc: &Doc, summary: &mut Summary) -> Result<Items, String> {
         let id = string_id(doc)?;
         let value = Value::from_extended_json(doc.json.clone()).map_err(|e| doc.error(e))?;
-        let partitions = resolver.partitions(value.get("channel"));
+        let partitions = self.resolver.partitions(doc.json.get("channel"));
         let integration = Integration { id, doc: value };
-        if partitions.is_empty() {
-            self.integrations.push(items::integration_item(&integration, None));
-            self.summary.unplaced_integrations += 1;
+        let mut items: Items = partitions
+            .iter()
+            .map(|partition| (Table::Integrations, items::integration_item(&integration, Some(partition))))
+            .collect();
+        if items.is_empty() {
+            items.push((Table::Integrations, items::integration_item(&integration, None)));
+            summary.unplaced_integrations += 1;
         }
-        for partition in &partitions {
-            self.integrations.push(items::integration_item(&integration, Some(partition)));
-        }
-        self.summary.integrations += 1;
-        self.summary.integration_items += partitions.len().max(1);
-        Ok(())
+        summary.integrations += 1;
+        summary.integration_items += items.len();
+        Ok(items)
     }
+}
+
+fn permission(doc: &Doc) -> Result<Item, String> {
+    let id = string_id(doc)?;
+    let roles = doc
+        .json
+        .get("roles")
+        .and_then(strings)
+        .ok_or_else(|| doc.error("`roles` must be an array of strings"))?;
+    Ok(items::permission_item(&id, &roles))
 }
 
 fn string_id(doc: &Doc) -> Result<String, String> {
@@ -185,43 +160,5 @@ fn optional_id(doc: &Doc, pointer: &str, name: &str) -> Result<Option<String>, S
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(serde_json::Value::String(id)) if !id.is_empty() => Ok(Some(id.clone())),
         Some(_) => Err(doc.error(format!("`{name}` must be a non-empty string or null"))),
-    }
-}
-
-/// Resolves `#name` and `#id` targets to room ids, once, at import.
-struct Resolver {
-    by_id: HashMap<String, String>,
-    by_name: HashMap<String, String>,
-}
-
-impl Resolver {
-    fn new(rooms: &[RoomRecord]) -> Self {
-        Resolver {
-            by_id: rooms.iter().map(|r| (r.id.clone(), r.id.clone())).collect(),
-            by_name: rooms.iter().filter_map(|r| Some((r.name.clone()?, r.id.clone()))).collect(),
-        }
-    }
-
-    /// The `roomId` partitions an integration is stored under. `channel` is an
-    /// array of targets or, in old documents, one string; either may hold several
-    /// comma-separated targets. `@user` and other non-room targets place nothing.
-    fn partitions(&self, channel: Option<&Value>) -> BTreeSet<String> {
-        let targets: Vec<&str> = match channel {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        targets
-            .into_iter()
-            .flat_map(|t| t.split(','))
-            .map(str::trim)
-            .filter_map(|target| {
-                if target == ALL_PUBLIC_CHANNELS {
-                    return Some(ALL_PUBLIC_CHANNELS.to_owned());
-                }
-                let room = target.strip_prefix('#')?;
-                self.by_id.get(room).or_else(|| self.by_name.get(room)).cloned()
-            })
-            .collect()
     }
 }

@@ -1,8 +1,11 @@
-//! Reading `mongoexport` files: one JSON document per line, or one JSON array.
+//! Reading `mongoexport` files one document at a time: one JSON document per line,
+//! or one JSON array (`--jsonArray`, elements found by [`ArrayScanner`]). Memory
+//! holds one document, never a file.
 
-use super::ImportError;
-use serde_json::value::RawValue;
+use super::array::{ArrayScanner, Found};
 use serde_json::Value as Json;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// A document and where it came from, for error messages.
@@ -19,115 +22,323 @@ impl Doc {
     }
 }
 
-pub const USERS: &str = "users.json";
-pub const ROOMS: &str = "rocketchat_room.json";
-pub const PERMISSIONS: &str = "rocketchat_permissions.json";
-pub const INTEGRATIONS: &str = "rocketchat_integrations.json";
-pub const SUBSCRIPTIONS: &str = "rocketchat_subscription.json";
-pub const TEAMS: &str = "rocketchat_team.json";
-pub const TEAM_MEMBERS: &str = "rocketchat_team_member.json";
-pub const DEPARTMENT_AGENTS: &str = "rocketchat_livechat_department_agents.json";
+/// The longest document read. MongoDB documents stop at 16 MiB of BSON; their
+/// Extended JSON is larger, but not four times so. Keeps memory bounded whatever
+/// a file holds.
+pub const MAX_DOCUMENT_BYTES: usize = 64 << 20;
 
-/// The collections of an export. Users, rooms and integrations are required; an
-/// absent permissions file means defaults apply, and the room-access collections
-/// (§5a) are empty when absent.
-#[derive(Debug, Clone, Default)]
-pub struct Export {
-    pub users: Vec<Doc>,
-    pub rooms: Vec<Doc>,
-    pub permissions: Vec<Doc>,
-    pub integrations: Vec<Doc>,
-    pub subscriptions: Vec<Doc>,
-    pub teams: Vec<Doc>,
-    pub team_members: Vec<Doc>,
-    pub department_agents: Vec<Doc>,
+/// The collections of an export, in the order they are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    Users,
+    Rooms,
+    Permissions,
+    Integrations,
+    Subscriptions,
+    Teams,
+    TeamMembers,
+    DepartmentAgents,
 }
 
-pub fn read_export(dir: &Path) -> Result<Export, ImportError> {
-    let mut errors = Vec::new();
-    let mut collection = |file: &'static str, required: bool| {
-        let path = dir.join(file);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => parse_collection(file, &text).unwrap_or_else(|mut e| {
-                errors.append(&mut e);
-                Vec::new()
-            }),
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => {
-                errors.push(format!("{}: {e}", path.display()));
-                Vec::new()
+impl Collection {
+    pub const ALL: [Collection; 8] = [
+        Collection::Users,
+        Collection::Rooms,
+        Collection::Permissions,
+        Collection::Integrations,
+        Collection::Subscriptions,
+        Collection::Teams,
+        Collection::TeamMembers,
+        Collection::DepartmentAgents,
+    ];
+
+    /// The file `mongoexport --collection X --out X.json` writes.
+    pub fn file(self) -> &'static str {
+        match self {
+            Collection::Users => "users.json",
+            Collection::Rooms => "rocketchat_room.json",
+            Collection::Permissions => "rocketchat_permissions.json",
+            Collection::Integrations => "rocketchat_integrations.json",
+            Collection::Subscriptions => "rocketchat_subscription.json",
+            Collection::Teams => "rocketchat_team.json",
+            Collection::TeamMembers => "rocketchat_team_member.json",
+            Collection::DepartmentAgents => "rocketchat_livechat_department_agents.json",
+        }
+    }
+
+    /// Users, rooms and integrations must be there. Without a permissions file the
+    /// defaults apply; the room-access collections (§5a) are empty when absent.
+    pub fn required(self) -> bool {
+        matches!(self, Collection::Users | Collection::Rooms | Collection::Integrations)
+    }
+
+    /// Opens the collection's file in `dir`; `Ok(None)` when an optional one is absent.
+    pub fn open(self, dir: &Path) -> Result<Option<Documents>, String> {
+        open(dir, self.file(), self.required())
+    }
+}
+
+/// UTF-8's byte-order mark, which some tools put before the first document.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn open(dir: &Path, file: &'static str, required: bool) -> Result<Option<Documents>, String> {
+    let path = dir.join(file);
+    match File::open(&path) {
+        Ok(f) => Ok(Some(Documents::new(file, BufReader::with_capacity(256 << 10, f)))),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// The documents of one file, in order, each with its line.
+pub struct Documents<R = BufReader<File>> {
+    file: &'static str,
+    input: R,
+    form: Option<Form>,
+    /// The line of the next unread byte (1-based).
+    line: usize,
+    buf: Vec<u8>,
+    max_document: usize,
+    finished: bool,
+}
+
+enum Form {
+    Lines,
+    Array(Box<ArrayScanner>),
+}
+
+impl<R: BufRead> Documents<R> {
+    pub fn new(file: &'static str, input: R) -> Self {
+        Self::with_limit(file, input, MAX_DOCUMENT_BYTES)
+    }
+
+    pub fn with_limit(file: &'static str, input: R, max_document: usize) -> Self {
+        Documents { file, input, form: None, line: 1, buf: Vec::new(), max_document, finished: false }
+    }
+
+    /// Skips a byte-order mark and leading whitespace, then tells the forms apart
+    /// by the first byte: `[` starts an array.
+    fn detect(&mut self) -> std::io::Result<Form> {
+        if self.input.fill_buf()?.starts_with(BOM) {
+            self.input.consume(BOM.len());
+        }
+        loop {
+            let bytes = self.input.fill_buf()?;
+            let Some(first) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
+                if bytes.is_empty() {
+                    return Ok(Form::Lines);
+                }
+                let (len, newlines) = (bytes.len(), count_newlines(bytes));
+                self.input.consume(len);
+                self.line += newlines;
+                continue;
+            };
+            let newlines = count_newlines(&bytes[..first]);
+            let array = bytes[first] == b'[';
+            self.input.consume(first);
+            self.line += newlines;
+            return Ok(if array {
+                Form::Array(Box::new(ArrayScanner::new(self.line, self.max_document)))
+            } else {
+                Form::Lines
+            });
+        }
+    }
+
+    fn next_line(&mut self) -> std::io::Result<Option<Result<Doc, String>>> {
+        loop {
+            let line = self.line;
+            let Some(too_long) = read_line(&mut self.input, &mut self.buf, self.max_document)? else {
+                return Ok(None);
+            };
+            self.line += 1;
+            if too_long {
+                return Ok(Some(Err(self.too_long(line))));
+            }
+            if self.buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return Ok(Some(self.parse(line, 0)));
+        }
+    }
+
+    fn next_element(&mut self) -> std::io::Result<Option<Result<Doc, String>>> {
+        let Some(Form::Array(scanner)) = &mut self.form else { unreachable!("array form") };
+        loop {
+            let bytes = self.input.fill_buf()?;
+            let found = if bytes.is_empty() {
+                match scanner.finish() {
+                    None => return Ok(None),
+                    found => found,
+                }
+            } else {
+                let (used, found) = scanner.feed(bytes);
+                self.input.consume(used);
+                found
+            };
+            let line = scanner.element_line();
+            match found {
+                None => continue,
+                Some(Found::Element) => {
+                    self.buf.clear();
+                    self.buf.extend_from_slice(scanner.element());
+                    let column = scanner.element_column();
+                    return Ok(Some(self.parse(line, column)));
+                }
+                Some(Found::TooLong) => return Ok(Some(Err(self.too_long(line)))),
+                Some(Found::Malformed { line, what }) => {
+                    self.finished = true;
+                    return Ok(Some(Err(format!("{}:{line}: not a JSON array: {what}", self.file))));
+                }
             }
         }
-    };
-    let export = Export {
-        users: collection(USERS, true),
-        rooms: collection(ROOMS, true),
-        permissions: collection(PERMISSIONS, false),
-        integrations: collection(INTEGRATIONS, true),
-        subscriptions: collection(SUBSCRIPTIONS, false),
-        teams: collection(TEAMS, false),
-        team_members: collection(TEAM_MEMBERS, false),
-        department_agents: collection(DEPARTMENT_AGENTS, false),
-    };
-    if errors.is_empty() {
-        Ok(export)
-    } else {
-        Err(ImportError::Invalid(errors))
+    }
+
+    /// Parses the text in `buf`, which starts on `line` after `column` bytes.
+    fn parse(&self, line: usize, column: usize) -> Result<Doc, String> {
+        match serde_json::from_slice(&self.buf) {
+            Ok(json @ Json::Object(_)) => Ok(Doc { file: self.file, line, json }),
+            Ok(_) => Err(format!("{}:{line}: not a document (a JSON object)", self.file)),
+            Err(e) => {
+                // serde_json counts lines from the start of this text.
+                let at = line + e.line().saturating_sub(1);
+                let text = e.to_string();
+                let what = text.rsplit_once(" at line ").map_or(text.as_str(), |(what, _)| what);
+                let column = e.column() + if e.line() <= 1 { column } else { 0 };
+                Err(format!("{}:{at}: invalid JSON: {what} (column {column})", self.file))
+            }
+        }
+    }
+
+    fn too_long(&self, line: usize) -> String {
+        format!("{}:{line}: a document longer than {} bytes", self.file, self.max_document)
     }
 }
 
-/// Parses one file's text; every malformed document is reported, with its line.
-pub fn parse_collection(file: &'static str, text: &str) -> Result<Vec<Doc>, Vec<String>> {
-    if text.trim_start().starts_with('[') {
-        return parse_array(file, text);
-    }
-    let mut docs = Vec::new();
-    let mut errors = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
+impl<R: BufRead> Iterator for Documents<R> {
+    type Item = Result<Doc, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
         }
-        match serde_json::from_str(line) {
-            Ok(json) => docs.push(Doc { file, line: index + 1, json }),
-            Err(e) => errors.push(format!("{file}:{}: invalid JSON: {e}", index + 1)),
+        let result = (|| {
+            if self.form.is_none() {
+                self.form = Some(self.detect()?);
+            }
+            match self.form {
+                Some(Form::Lines) => self.next_line(),
+                _ => self.next_element(),
+            }
+        })();
+        match result {
+            Ok(None) => {
+                self.finished = true;
+                None
+            }
+            Ok(Some(doc)) => Some(doc),
+            Err(e) => {
+                self.finished = true;
+                Some(Err(format!("{}:{}: {e}", self.file, self.line)))
+            }
         }
-    }
-    if errors.is_empty() {
-        Ok(docs)
-    } else {
-        Err(errors)
     }
 }
 
-fn parse_array(file: &'static str, text: &str) -> Result<Vec<Doc>, Vec<String>> {
-    let raw: Vec<&RawValue> =
-        serde_json::from_str(text).map_err(|e| vec![format!("{file}:{}: invalid JSON: {e}", e.line())])?;
-    raw.into_iter()
-        .map(|r| {
-            // Each element borrows the file's text, so its offset gives its line.
-            let offset = r.get().as_ptr() as usize - text.as_ptr() as usize;
-            let line = text[..offset].matches('\n').count() + 1;
-            let json = serde_json::from_str(r.get())
-                .map_err(|e| vec![format!("{file}:{line}: invalid JSON: {e}")])?;
-            Ok(Doc { file, line, json })
-        })
-        .collect()
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count()
+}
+
+/// Reads one line (without its `\n`) into `buf`, keeping at most `max` bytes; the
+/// rest of a longer line is skipped. `None` at the end of the input, else whether
+/// the line was too long.
+fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Option<bool>> {
+    buf.clear();
+    let mut too_long = false;
+    let mut read_any = false;
+    loop {
+        let bytes = input.fill_buf()?;
+        if bytes.is_empty() {
+            return Ok(read_any.then_some(too_long));
+        }
+        read_any = true;
+        let newline = bytes.iter().position(|b| *b == b'\n');
+        let take = newline.unwrap_or(bytes.len());
+        if buf.len() + take <= max {
+            buf.extend_from_slice(&bytes[..take]);
+        } else {
+            too_long = true;
+        }
+        input.consume(take + usize::from(newline.is_some()));
+        if newline.is_some() {
+            return Ok(Some(too_long));
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn read(text: &str) -> Vec<Result<(usize, Json), String>> {
+        Documents::with_limit("x.json", text.as_bytes(), 40).map(|d| d.map(|d| (d.line, d.json))).collect()
+    }
+
+    fn lines(text: &str) -> Vec<Result<usize, String>> {
+        read(text).into_iter().map(|d| d.map(|(line, _)| line)).collect()
+    }
+
     #[test]
     fn array_elements_know_their_line() {
-        let docs = parse_collection("x.json", "[\n {\"_id\": \"a\"},\n\n {\"_id\": \"b\"}\n]").unwrap();
-        assert_eq!(docs.iter().map(|d| d.line).collect::<Vec<_>>(), [2, 4]);
+        assert_eq!(lines("\n[\n {\"_id\": \"a\"},\n\n {\"_id\": \"b\"}\n]"), [Ok(3), Ok(5)]);
     }
 
     #[test]
     fn bad_lines_are_reported_with_file_and_line() {
-        let errors = parse_collection("users.json", "{\"_id\": \"a\"}\n{oops\n").unwrap_err();
-        assert_eq!(errors.len(), 1);
-        assert!(errors[0].starts_with("users.json:2: invalid JSON"), "{}", errors[0]);
+        let docs = read("{\"_id\": \"a\"}\n{oops\n\n{\"_id\": \"b\"}");
+        assert_eq!(docs.len(), 3);
+        let error = docs[1].as_ref().unwrap_err();
+        assert!(error.starts_with("x.json:2: invalid JSON: key must be a string (column 2)"), "{error}");
+        assert_eq!(docs[2].as_ref().unwrap().0, 4);
+    }
+
+    #[test]
+    fn errors_inside_array_elements_name_the_line_of_the_error() {
+        let docs = lines("[{\"a\": 1},\n {\"b\":\n  oops},\n {\"c\": 3}, {\"d\" 4}]");
+        assert_eq!(docs[0], Ok(1));
+        assert_eq!(docs[1], Err("x.json:3: invalid JSON: expected value (column 3)".into()));
+        assert_eq!(docs[2], Ok(4));
+        assert_eq!(docs[3], Err("x.json:4: invalid JSON: expected `:` (column 17)".into()));
+        let docs = lines("[{\"a\": 1}\n {\"b\": 2}]");
+        assert_eq!(docs[1], Err("x.json:2: not a JSON array: expected `,` or `]` after a document".into()));
+        assert_eq!(docs.len(), 2, "a broken array stops its file");
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
+        assert_eq!(
+            read("\u{FEFF}{\"a\": 1}\r\n{\"a\": 2}\r\n"),
+            [Ok((1, serde_json::json!({"a": 1}))), Ok((2, serde_json::json!({"a": 2})))]
+        );
+        assert_eq!(lines("\u{FEFF}\n[{}]"), [Ok(2)]);
+    }
+
+    #[test]
+    fn documents_must_be_objects_and_not_too_long() {
+        let long = format!("{{\"a\": \"{}\"}}", "x".repeat(40));
+        assert_eq!(
+            lines(&format!("[1, {long},\n{{}}]")),
+            [
+                Err("x.json:1: not a document (a JSON object)".into()),
+                Err("x.json:1: a document longer than 40 bytes".into()),
+                Ok(2)
+            ]
+        );
+        assert_eq!(
+            lines(&format!("{long}\n{{}}\n")),
+            [Err("x.json:1: a document longer than 40 bytes".into()), Ok(2)]
+        );
+        assert_eq!(lines(""), []);
+        assert_eq!(lines(" \n\n"), []);
     }
 }

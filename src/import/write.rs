@@ -1,126 +1,196 @@
-//! Writing a plan: BatchWriteItem in chunks of 25, unprocessed items retried,
-//! progress on stderr; optionally pruning what the export no longer has.
+//! Writing: BatchWriteItem batches of 25 items, several in flight at once,
+//! unprocessed items retried with backoff, progress on stderr.
 
-use super::{ImportError, Plan, Summary};
+use super::table::Table;
+use super::ImportError;
 use crate::config::TableNames;
-use crate::store::items::Item;
-use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+use crate::store::items::{attr, Item};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
-use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use futures::{StreamExt, TryStreamExt};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 /// DynamoDB's limit of requests per BatchWriteItem.
-const BATCH: usize = 25;
-const PROGRESS_EVERY: usize = 1000;
+pub const BATCH: usize = 25;
+const PROGRESS_EVERY: usize = 50_000;
+/// Rounds in a row in which DynamoDB accepts none of a batch's items before giving
+/// up (the backoff between them grows to 5 s).
+const STALLED_ROUNDS: u32 = 15;
 
-pub async fn write(
+/// Batches in flight at once: one at a time leaves DynamoDB (and the emulators)
+/// waiting on each round trip. `IMPORT_CONCURRENCY` overrides.
+pub fn concurrency() -> usize {
+    crate::config::env_or("IMPORT_CONCURRENCY", 16).max(1)
+}
+
+/// Up to 25 items for one table.
+#[derive(Debug)]
+pub struct Batch {
+    pub table: Table,
+    pub items: Vec<Item>,
+}
+
+/// Groups items into per-table batches, tagging each item with the import's
+/// generation (see `prune`).
+pub struct Batcher {
+    pending: [Vec<Item>; Table::ALL.len()],
+    generation: AttributeValue,
+}
+
+impl Batcher {
+    pub fn new(generation: &str) -> Self {
+        Batcher { pending: Default::default(), generation: AttributeValue::S(generation.to_owned()) }
+    }
+
+    /// Adds an item; returns its table's batch when that is full.
+    pub fn push(&mut self, table: Table, mut item: Item) -> Option<Batch> {
+        item.insert(attr::IMPORT_GENERATION.to_owned(), self.generation.clone());
+        let pending = &mut self.pending[table.index()];
+        // DynamoDB refuses a batch naming one key twice; the later document wins,
+        // as it would in sequential writes.
+        match pending.iter_mut().find(|other| table.same_key(other, &item)) {
+            Some(other) => *other = item,
+            None => pending.push(item),
+        }
+        (pending.len() == BATCH).then(|| Batch { table, items: std::mem::take(pending) })
+    }
+
+    /// The batches not yet full.
+    pub fn finish(self) -> impl Iterator<Item = Batch> {
+        Table::ALL
+            .into_iter()
+            .zip(self.pending)
+            .filter(|(_, items)| !items.is_empty())
+            .map(|(table, items)| Batch { table, items })
+    }
+}
+
+/// Writes every batch received, `concurrency()` at a time; returns how many items.
+/// Stops at the first failure (dropping `batches`, which stops the sender).
+pub async fn write_batches(
     client: &Client,
     tables: &TableNames,
-    plan: Plan,
-    prune: bool,
-) -> Result<Summary, ImportError> {
-    let mut summary = plan.summary;
-    let work = [
-        (&tables.users, vec!["_id"], plan.users),
-        (&tables.tokens, vec!["hashedToken"], plan.tokens),
-        (&tables.permissions, vec!["_id"], plan.permissions),
-        (&tables.rooms, vec!["_id"], plan.rooms),
-        (&tables.integrations, vec!["_id", "target"], plan.integrations),
-        (&tables.teams, vec!["_id"], plan.teams),
-        (&tables.memberships, vec!["scope", "userId"], plan.memberships),
-    ];
-    let total: usize = work.iter().map(|(_, _, items)| items.len()).sum();
-    let mut written = 0;
-    for (table, key_attributes, items) in work {
-        let keep: HashSet<Vec<String>> = items.iter().map(|i| key_of(i, &key_attributes)).collect();
-        for chunk in items.chunks(BATCH) {
-            let requests = chunk
-                .iter()
-                .map(|item| {
-                    let put = PutRequest::builder().set_item(Some(item.clone())).build();
-                    put.map(|p| WriteRequest::builder().put_request(p).build())
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| ImportError::Write(e.to_string()))?;
-            batch_write(client, table, requests).await?;
-            let before = written / PROGRESS_EVERY;
-            written += chunk.len();
-            if written / PROGRESS_EVERY > before {
-                eprintln!("  {written}/{total} items written");
-            }
-        }
-        if prune {
-            summary.pruned_items += prune_table(client, table, &key_attributes, &keep).await?;
-        }
-    }
-    Ok(summary)
+    batches: mpsc::Receiver<Batch>,
+    total: usize,
+) -> Result<usize, ImportError> {
+    let mut progress = Progress::new(total);
+    futures::stream::unfold(batches, |mut rx| async move { rx.recv().await.map(|batch| (batch, rx)) })
+        .map(|batch| put_batch(client, tables, batch))
+        .buffer_unordered(concurrency())
+        .try_for_each(|written| {
+            progress.add(written);
+            futures::future::ready(Ok(()))
+        })
+        .await?;
+    progress.finish();
+    Ok(progress.written)
 }
 
-fn key_of(item: &Item, attributes: &[&str]) -> Vec<String> {
-    attributes.iter().map(|a| item.get(*a).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()).collect()
+async fn put_batch(client: &Client, tables: &TableNames, batch: Batch) -> Result<usize, ImportError> {
+    let count = batch.items.len();
+    let requests = batch
+        .items
+        .into_iter()
+        .map(|item| {
+            let put = PutRequest::builder().set_item(Some(item)).build();
+            put.map(|p| WriteRequest::builder().put_request(p).build())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ImportError::Write(e.to_string()))?;
+    batch_write(client, batch.table.name(tables), requests).await?;
+    Ok(count)
 }
 
-async fn batch_write(
+/// One BatchWriteItem, with whatever DynamoDB leaves unprocessed sent again
+/// after a growing pause.
+pub async fn batch_write(
     client: &Client,
     table: &str,
     mut requests: Vec<WriteRequest>,
 ) -> Result<(), ImportError> {
     let mut backoff = Duration::from_millis(50);
+    let mut stalled = 0;
     while !requests.is_empty() {
-        let output = client.batch_write_item().request_items(table, requests).send().await.map_err(|e| {
-            ImportError::Write(aws_smithy_types::error::display::DisplayErrorContext(e).to_string())
-        })?;
+        let sent = requests.len();
+        let output = client
+            .batch_write_item()
+            .request_items(table, requests)
+            .send()
+            .await
+            .map_err(|e| sdk_error(table, e))?;
         requests = output.unprocessed_items.and_then(|mut u| u.remove(table)).unwrap_or_default();
-        if !requests.is_empty() {
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(2));
+        if requests.is_empty() {
+            break;
         }
+        stalled = if requests.len() < sent { 0 } else { stalled + 1 };
+        if stalled == STALLED_ROUNDS {
+            return Err(ImportError::Write(format!("{table}: DynamoDB keeps leaving items unprocessed")));
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
     }
     Ok(())
 }
 
-/// Deletes every item of `table` whose key is not in `keep`; returns how many.
-async fn prune_table(
-    client: &Client,
-    table: &str,
-    key_attributes: &[&str],
-    keep: &HashSet<Vec<String>>,
-) -> Result<usize, ImportError> {
-    let write_error = |e: String| ImportError::Write(e);
-    let mut stale = Vec::new();
-    let mut start = None;
-    loop {
-        let mut scan = client.scan().table_name(table).set_exclusive_start_key(start.take());
-        let names: Vec<String> = (0..key_attributes.len()).map(|i| format!("#k{i}")).collect();
-        for (name, attribute) in names.iter().zip(key_attributes) {
-            scan = scan.expression_attribute_names(name, *attribute);
-        }
-        let page =
-            scan.projection_expression(names.join(", ")).send().await.map_err(|e| {
-                write_error(aws_smithy_types::error::display::DisplayErrorContext(e).to_string())
-            })?;
-        for item in page.items.unwrap_or_default() {
-            if !keep.contains(&key_of(&item, key_attributes)) {
-                stale.push(item);
-            }
-        }
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => break,
+pub fn sdk_error(table: &str, error: impl std::error::Error) -> ImportError {
+    ImportError::Write(format!("{table}: {}", aws_smithy_types::error::display::DisplayErrorContext(error)))
+}
+
+/// Items written so far, reported on stderr every [`PROGRESS_EVERY`] items.
+struct Progress {
+    total: usize,
+    written: usize,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Progress { total, written: 0, started: Instant::now() }
+    }
+
+    fn add(&mut self, items: usize) {
+        let before = self.written / PROGRESS_EVERY;
+        self.written += items;
+        if self.written / PROGRESS_EVERY > before {
+            eprintln!("  {}/{} items written ({:.0} items/s)", self.written, self.total, self.rate());
         }
     }
-    let count = stale.len();
-    for chunk in stale.chunks(BATCH) {
-        let requests = chunk
-            .iter()
-            .map(|key| {
-                let key: HashMap<_, _> = key.clone();
-                let delete = DeleteRequest::builder().set_key(Some(key)).build();
-                delete.map(|d| WriteRequest::builder().delete_request(d).build())
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| write_error(e.to_string()))?;
-        batch_write(client, table, requests).await?;
+
+    fn finish(&self) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        eprintln!("wrote {} items in {seconds:.1} s ({:.0} items/s)", self.written, self.rate());
     }
-    Ok(count)
+
+    fn rate(&self) -> f64 {
+        self.written as f64 / self.started.elapsed().as_secs_f64().max(1e-9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::items::s;
+
+    fn item(id: &str, value: &str) -> Item {
+        Item::from([(attr::ID.to_owned(), s(id)), ("v".to_owned(), s(value))])
+    }
+
+    #[test]
+    fn batches_are_per_table_tagged_and_hold_each_key_once() {
+        let mut batcher = Batcher::new("g1");
+        assert!(batcher.push(Table::Users, item("a", "1")).is_none());
+        assert!(batcher.push(Table::Rooms, item("a", "r")).is_none());
+        assert!(batcher.push(Table::Users, item("a", "2")).is_none(), "same key: replaced");
+        let mut full = None;
+        for i in 0..BATCH - 1 {
+            full = batcher.push(Table::Users, item(&i.to_string(), "x"));
+        }
+        let full = full.expect("a full batch");
+        assert_eq!((full.table, full.items.len()), (Table::Users, BATCH));
+        assert_eq!(full.items[0]["v"], s("2"));
+        assert!(full.items.iter().all(|i| i[attr::IMPORT_GENERATION] == s("g1")));
+        let rest: Vec<_> = batcher.finish().map(|b| (b.table, b.items.len())).collect();
+        assert_eq!(rest, [(Table::Rooms, 1)]);
+    }
 }

@@ -32,6 +32,9 @@ pub mod attr {
     pub const TARGET: &str = "target";
     pub const ROOM_ID: &str = "roomId";
     pub const DOC: &str = "doc";
+    /// The import that last wrote the item; `import --prune` deletes the items an
+    /// earlier import wrote and the latest did not. Reads ignore it.
+    pub const IMPORT_GENERATION: &str = "importGeneration";
 }
 
 /// The integrations partition of integrations targeting every public channel.

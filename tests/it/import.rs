@@ -5,6 +5,8 @@ use crate::support::*;
 use rc_integrations::import::{import_dir, ImportError, ImportOptions};
 use rc_integrations::local::tables;
 use rc_integrations::store::build_client;
+use rc_integrations::store::items::{attr, decode};
+use rc_integrations::store::Key;
 use serde_json::json;
 use std::path::Path;
 
@@ -20,7 +22,11 @@ fn varied() -> Export {
     e.user(ADMIN.0, &["admin"], ADMIN.1)
         .room("room-a", "alpha", "c")
         .room("room-b", "beta", "c")
-        .permission("manage-outgoing-integrations", &["admin", "bot"]);
+        .permission("manage-outgoing-integrations", &["admin", "bot"])
+        .subscription("room-a", ADMIN.0)
+        .team("team-1", 1)
+        .team_member("team-1", ADMIN.0)
+        .department_agent("dep-1", ADMIN.0);
     e.integrations.push(json!({
         "_id": "relaxed", "type": "webhook-outgoing", "name": "Relaxed ünïcödé ✓", "enabled": true,
         "channel": ["#alpha", "@bob", "#room-b"], "event": "sendMessage",
@@ -72,17 +78,18 @@ async fn documents_come_back_field_for_field() {
     );
 }
 
+/// Every table's items as sorted text, without the import generation (which
+/// differs between imports by design); asserts that every item carries one.
 async fn scan_all(h: &Harness) -> Vec<String> {
     let mut rows = Vec::new();
-    for table in
-        [&h.tables.tokens, &h.tables.users, &h.tables.permissions, &h.tables.rooms, &h.tables.integrations]
-    {
+    for table in h.tables.all() {
         let out = h.client.scan().table_name(table).send().await.unwrap();
         let mut items: Vec<String> = out
             .items
             .unwrap_or_default()
             .into_iter()
-            .map(|item| {
+            .map(|mut item| {
+                assert!(item.remove(attr::IMPORT_GENERATION).is_some(), "{item:?} has no generation");
                 let mut pairs: Vec<_> = item.into_iter().map(|(k, v)| format!("{k}={v:?}")).collect();
                 pairs.sort();
                 pairs.join(",")
@@ -160,19 +167,14 @@ async fn malformed_files_are_reported_by_file_and_line_and_nothing_is_written() 
     let names = fresh_tables();
     tables::create_missing(&client, &names).await.unwrap();
     let error = import_dir(&client, &names, dir.path(), ImportOptions::from_env()).await.unwrap_err();
+    // Invalid JSON and invalid documents come in one report, each with its place.
     let text = error.to_string();
     assert!(text.contains("rocketchat_integrations.json:6: invalid JSON"), "{text}");
-    // Documents are only checked once every file parses; fix the JSON and look again.
-    let fixed = std::fs::read_to_string(dir.path().join("rocketchat_integrations.json"))
-        .unwrap()
-        .replace("{broken\n", "");
-    std::fs::write(dir.path().join("rocketchat_integrations.json"), fixed).unwrap();
-    let text =
-        import_dir(&client, &names, dir.path(), ImportOptions::from_env()).await.unwrap_err().to_string();
     assert!(text.contains("rocketchat_integrations.json:4: invalid $date"), "{text}");
     assert!(text.contains("rocketchat_integrations.json:5: `_id` must be a non-empty string"), "{text}");
     assert!(text.contains("rocketchat_room.json:3: `_id` must be a non-empty string"), "{text}");
-    for table in [&names.users, &names.tokens, &names.rooms, &names.integrations] {
+    assert_eq!(text.lines().count(), 4, "{text}");
+    for table in names.all() {
         let count = client.scan().table_name(table).send().await.unwrap().count;
         assert_eq!(count, 0, "{table} must stay empty");
     }
@@ -250,7 +252,6 @@ fn with_memberships() -> Export {
 
 /// The keys and records stored in the teams and memberships tables, sorted.
 async fn access_records(h: &Harness) -> Vec<String> {
-    use rc_integrations::store::items::decode;
     let mut records = Vec::new();
     for table in [&h.tables.teams, &h.tables.memberships] {
         for item in items_of(h, table).await {
@@ -373,4 +374,73 @@ async fn pruning_removes_stale_memberships_and_teams() {
     let dir = next.write();
     assert_eq!(reimport(&h, dir.path(), false).await.unwrap().pruned_items, 0);
     assert_eq!(access_records(&h).await.len(), 6);
+}
+
+#[tokio::test]
+async fn a_json_array_file_streams_with_line_numbers() {
+    let dir = with_memberships().write();
+    // `mongoexport --jsonArray --pretty`: one element over several lines.
+    let pretty = |rid: &str, user: &str| {
+        format!("  {{\n    \"_id\": \"s-{rid}\",\n    \"rid\": \"{rid}\",\n    \"u\": {{\n      \"_id\": \"{user}\"\n    }}\n  }}")
+    };
+    let path = dir.path().join("rocketchat_subscription.json");
+    let broken = format!(
+        "[\n{},\n{},\n  {{\"rid\": \"x\", \"u\": {{}}}},\n  {{\"rid\": oops}}\n]\n",
+        pretty("r1", "u1"),
+        pretty("r2", "u2")
+    );
+    std::fs::write(&path, broken).unwrap();
+    let text = import_error(dir.path()).await;
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "rocketchat_subscription.json:16: `u._id` must be a non-empty string",
+            "rocketchat_subscription.json:17: invalid JSON: expected value (column 11)",
+        ]
+    );
+    let fixed = format!("[\n{},\n{}\n]\n", pretty("r1", "u1"), pretty("r2", "u2"));
+    std::fs::write(&path, fixed).unwrap();
+    let h = Harness::from_dir(dir.path()).await;
+    assert_eq!(h.summary.subscriptions, 2);
+    let records = access_records(&h).await;
+    let subscriptions: Vec<&String> = records.iter().filter(|r| r.starts_with("Subscription")).collect();
+    assert_eq!(
+        subscriptions,
+        [
+            "Subscription { room: \"r1\", user: \"u1\" } => Member",
+            "Subscription { room: \"r2\", user: \"u2\" } => Member",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_large_subscriptions_file_is_imported_whole() {
+    const ROOMS: usize = 200;
+    const USERS: usize = 100;
+    let dir = with_memberships().write();
+    let mut text = String::new();
+    for i in 0..ROOMS * USERS {
+        let (room, user) = (i / USERS, i % USERS);
+        text.push_str(&format!(
+            "{{\"_id\":\"s{i}\",\"rid\":\"room-{room}\",\"u\":{{\"_id\":\"user-{user}\",\"username\":\"n{user}\"}},\"t\":\"c\",\"open\":true}}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("rocketchat_subscription.json"), text).unwrap();
+    let h = Harness::from_dir(dir.path()).await;
+    assert_eq!(h.summary.subscriptions, ROOMS * USERS);
+    let mut pairs: Vec<(usize, usize)> = items_of(&h, &h.tables.memberships)
+        .await
+        .iter()
+        .filter_map(|item| match decode(&h.tables.memberships, item, &h.tables) {
+            Some((Key::Subscription { room, user }, _)) => {
+                let number = |s: &str, prefix| s.strip_prefix(prefix).unwrap().parse::<usize>().unwrap();
+                Some((number(&room, "room-"), number(&user, "user-")))
+            }
+            _ => None,
+        })
+        .collect();
+    pairs.sort();
+    let expected: Vec<(usize, usize)> = (0..ROOMS).flat_map(|r| (0..USERS).map(move |u| (r, u))).collect();
+    assert_eq!(pairs.len(), expected.len());
+    assert!(pairs == expected, "every (room, user) pair exactly once");
 }

@@ -1,0 +1,109 @@
+//! Integration targets (`#name`, `#id`) to room ids, resolved once at import.
+//!
+//! Only the rooms some integration names are kept: a server's rooms (direct
+//! messages included) can be many, the rooms integrations target are few.
+
+use super::read::{Collection, Doc};
+use crate::store::items::ALL_PUBLIC_CHANNELS;
+use serde_json::Value as Json;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+#[derive(Debug, Default)]
+pub struct Resolver {
+    /// Ids of existing rooms that some target names.
+    ids: HashSet<String>,
+    /// Room id by name, for the names some target uses.
+    names: HashMap<String, String>,
+}
+
+impl Resolver {
+    /// Reads the integrations' targets, then the rooms they name. Malformed
+    /// documents are skipped here: the validation pass reports them.
+    pub fn read(dir: &Path) -> Resolver {
+        let wanted: HashSet<String> = documents(dir, Collection::Integrations)
+            .flat_map(|doc| {
+                targets(doc.json.get("channel"))
+                    .into_iter()
+                    .filter_map(|t| t.strip_prefix('#').map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut resolver = Resolver::default();
+        if wanted.is_empty() {
+            return resolver;
+        }
+        for doc in documents(dir, Collection::Rooms) {
+            let Some(id) = doc.json.get("_id").and_then(Json::as_str) else { continue };
+            if wanted.contains(id) {
+                resolver.ids.insert(id.to_owned());
+            }
+            if let Some(name) = doc.json.get("name").and_then(Json::as_str) {
+                if wanted.contains(name) {
+                    resolver.names.insert(name.to_owned(), id.to_owned());
+                }
+            }
+        }
+        resolver
+    }
+
+    /// The `roomId` partitions an integration is stored under. `@user` and other
+    /// non-room targets place nothing.
+    pub fn partitions(&self, channel: Option<&Json>) -> BTreeSet<String> {
+        targets(channel)
+            .into_iter()
+            .filter_map(|target| {
+                if target == ALL_PUBLIC_CHANNELS {
+                    return Some(ALL_PUBLIC_CHANNELS.to_owned());
+                }
+                let room = target.strip_prefix('#')?;
+                if self.ids.contains(room) {
+                    return Some(room.to_owned());
+                }
+                self.names.get(room).cloned()
+            })
+            .collect()
+    }
+}
+
+/// `channel` is an array of targets or, in old documents, one string; either may
+/// hold several comma-separated targets.
+fn targets(channel: Option<&Json>) -> Vec<&str> {
+    let entries: Vec<&str> = match channel {
+        Some(Json::String(s)) => vec![s.as_str()],
+        Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).collect(),
+        _ => Vec::new(),
+    };
+    entries.into_iter().flat_map(|t| t.split(',')).map(str::trim).collect()
+}
+
+/// The well-formed documents of a file; nothing when it is absent or unreadable.
+fn documents(dir: &Path, collection: Collection) -> impl Iterator<Item = Doc> {
+    collection.open(dir).ok().flatten().into_iter().flatten().filter_map(Result::ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_targeted_rooms_are_kept_and_targets_resolve_by_id_or_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |file: &str, text: &str| std::fs::write(dir.path().join(file), text).unwrap();
+        write(
+            Collection::Rooms.file(),
+            "{\"_id\": \"r1\", \"name\": \"one\"}\n{\"_id\": \"r2\", \"name\": \"two\"}\n{\"_id\": \"r3\"}\n",
+        );
+        write(
+            Collection::Integrations.file(),
+            "{\"channel\": \"#one, @bob\"}\n{\"channel\": [\"#r3\", \"#nowhere\"]}\n",
+        );
+        let resolver = Resolver::read(dir.path());
+        assert_eq!(resolver.ids, HashSet::from(["r3".to_owned()]));
+        assert_eq!(resolver.names, HashMap::from([("one".to_owned(), "r1".to_owned())]));
+        let channel = json!(["#one,#r3", "all_public_channels", "#two", "@x"]);
+        let partitions: Vec<String> = resolver.partitions(Some(&channel)).into_iter().collect();
+        assert_eq!(partitions, ["all_public_channels", "r1", "r3"]);
+    }
+}

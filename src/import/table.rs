@@ -1,0 +1,76 @@
+//! The tables an import writes, with their key attributes (as template.yaml
+//! declares them; a test checks).
+
+use crate::config::TableNames;
+use crate::store::items::{attr, Item};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Table {
+    Tokens,
+    Users,
+    Permissions,
+    Rooms,
+    Teams,
+    Memberships,
+    Integrations,
+}
+
+impl Table {
+    pub const ALL: [Table; 7] = [
+        Table::Tokens,
+        Table::Users,
+        Table::Permissions,
+        Table::Rooms,
+        Table::Teams,
+        Table::Memberships,
+        Table::Integrations,
+    ];
+
+    pub fn name(self, tables: &TableNames) -> &str {
+        match self {
+            Table::Tokens => &tables.tokens,
+            Table::Users => &tables.users,
+            Table::Permissions => &tables.permissions,
+            Table::Rooms => &tables.rooms,
+            Table::Teams => &tables.teams,
+            Table::Memberships => &tables.memberships,
+            Table::Integrations => &tables.integrations,
+        }
+    }
+
+    pub fn key_attributes(self) -> &'static [&'static str] {
+        match self {
+            Table::Tokens => &[attr::HASHED_TOKEN],
+            Table::Users | Table::Permissions | Table::Rooms | Table::Teams => &[attr::ID],
+            Table::Memberships => &[attr::SCOPE, attr::USER_ID],
+            Table::Integrations => &[attr::ID, attr::TARGET],
+        }
+    }
+
+    /// Whether two items of this table have the same key.
+    pub fn same_key(self, a: &Item, b: &Item) -> bool {
+        self.key_attributes().iter().all(|k| a.get(*k) == b.get(*k))
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_agree_with_the_template() {
+        let names = TableNames::prefixed("");
+        let specs = crate::local::tables::specs().unwrap();
+        assert_eq!(specs.len(), Table::ALL.len());
+        for spec in specs {
+            let name = names.for_logical_id(&spec.logical_id).unwrap();
+            let table = Table::ALL.into_iter().find(|t| t.name(&names) == name).unwrap();
+            let keys: Vec<&str> = spec.keys.iter().map(|k| k.attribute_name()).collect();
+            assert_eq!(keys, table.key_attributes(), "{name}");
+        }
+    }
+}
