@@ -223,3 +223,78 @@ impl<'s> Reader<'s> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Fetched, PartitionPage};
+
+    fn plan<'a>(credentials: &'a Credentials, room: Option<&'a RoomRef>, listing: bool) -> Wants<'a> {
+        Wants { credentials, room, listing, include_all_public_channels: true }
+    }
+
+    fn credentials() -> Credentials {
+        Credentials::parse(Some("token"), Some("me")).unwrap()
+    }
+
+    fn partitions(round: &Round) -> Vec<(&str, bool, bool)> {
+        round.partitions.iter().map(|p| (p.partition.as_str(), p.from.is_some(), p.to_the_end)).collect()
+    }
+
+    #[test]
+    fn by_id_round_one_reads_the_room_its_subscription_and_first_pages() {
+        let c = credentials();
+        let room = RoomRef::Id("r".into());
+        let round = first_round(&plan(&c, Some(&room), true));
+        assert!(round.keys.contains(&Key::Room("r".into())));
+        assert!(round.keys.contains(&Key::Subscription { room: "r".into(), user: "me".into() }));
+        assert_eq!(round.keys.iter().filter(|k| matches!(k, Key::Permission(_))).count(), PERMISSIONS.len());
+        assert_eq!(partitions(&round), [("r", false, false), (ALL_PUBLIC_CHANNELS, false, false)]);
+        // A request that will fail before listing reads no partition at all.
+        assert!(first_round(&plan(&c, Some(&room), false)).partitions.is_empty());
+    }
+
+    #[test]
+    fn by_name_round_one_reads_nothing_of_the_room() {
+        let c = credentials();
+        let room = RoomRef::Name("general".into());
+        let round = first_round(&plan(&c, Some(&room), true));
+        assert_eq!(round.room_name.as_deref(), Some("general"));
+        assert!(!round.keys.iter().any(|k| matches!(k, Key::Room(_) | Key::Subscription { .. })));
+        assert_eq!(partitions(&round), [(ALL_PUBLIC_CHANNELS, false, false)]);
+    }
+
+    #[test]
+    fn the_listing_round_reads_only_what_is_left() {
+        let c = credentials();
+        let room = RoomRecord { id: "r".into(), kind: "c".into(), ..Default::default() };
+        let wants = plan(&c, None, true);
+        let mut facts = Facts::default();
+        // Nothing read yet: both partitions, whole.
+        assert_eq!(
+            partitions(&listing_round(&facts, &wants, &room)),
+            [("r", false, true), (ALL_PUBLIC_CHANNELS, false, true)]
+        );
+        // The room's first page stopped early; all_public_channels was read to its end.
+        let page = |partition: &str, next: Option<Cursor>| PartitionPage {
+            partition: partition.into(),
+            integrations: vec![],
+            next,
+        };
+        let pages = vec![page("r", Some(Cursor::Position(50))), page(ALL_PUBLIC_CHANNELS, None)];
+        facts.absorb(first_round(&wants), Fetched { pages, ..Fetched::default() });
+        assert_eq!(partitions(&listing_round(&facts, &wants, &room)), [("r", true, true)]);
+        // An access round brings the first page only of partitions not yet started.
+        let access = access_round(vec![Key::Team("t".into())], &facts, &wants, &room);
+        assert!(access.partitions.is_empty());
+    }
+
+    #[test]
+    fn asked_and_absent_is_known() {
+        let mut facts = Facts::default();
+        let key = Key::Team("t".into());
+        assert_eq!(facts.lookup(&key), None);
+        facts.absorb(Round { keys: vec![key.clone()], ..Round::default() }, Fetched::default());
+        assert_eq!(facts.lookup(&key), Some(None));
+    }
+}

@@ -116,15 +116,7 @@ impl Service {
         let room = room::require_channel(facts.room(request.room.as_ref().map_err(Clone::clone)?))?;
 
         let caller = Caller { user: &user, permissions: &permissions };
-        loop {
-            match room_access::decide(&room, &caller, &reader.facts) {
-                Decision::Allow => break,
-                Decision::Deny => return Err(ApiError::RoomAccessDenied),
-                Decision::Need(keys) => {
-                    reader.run(fetch::access_round(keys, &reader.facts, &wants, &room)).await?
-                }
-            }
-        }
+        enter_room(&room, &caller, &wants, reader).await?;
 
         let listing = request.listing.as_ref().map_err(Clone::clone)?;
         reader.run(fetch::listing_round(&reader.facts, &wants, &room)).await?;
@@ -137,6 +129,23 @@ impl Service {
             &listing.fields,
             self.pages.max_response_bytes,
         ))
+    }
+}
+
+/// Room access (contract §5a): decided on what has been read, reading one more round
+/// only while no rule holds and some are undecided.
+async fn enter_room(
+    room: &model::RoomRecord,
+    caller: &Caller<'_>,
+    wants: &Wants<'_>,
+    reader: &mut Reader<'_>,
+) -> Result<(), ApiError> {
+    loop {
+        match room_access::decide(room, caller, &reader.facts) {
+            Decision::Allow => return Ok(()),
+            Decision::Deny => return Err(ApiError::RoomAccessDenied),
+            Decision::Need(keys) => reader.run(fetch::access_round(keys, &reader.facts, wants, room)).await?,
+        }
     }
 }
 

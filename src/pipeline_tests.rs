@@ -43,33 +43,17 @@ fn integrations(prefix: &str, n: usize) -> Vec<Integration> {
 /// Rooms: `general` (public), `big` (public, more than a first page), `hidden` (a
 /// public channel of a private team), `group` (a private group). Users: `admin`,
 /// `member` (of the team), `outsider` (with every integration permission).
+fn room(id: &str, kind: &str, team: Option<&str>) -> RoomRecord {
+    let team_id = team.map(str::to_owned);
+    RoomRecord { id: id.into(), name: Some(id.into()), kind: kind.into(), team_id, ..Default::default() }
+}
+
 fn store() -> MemoryStore {
     let mut store = MemoryStore::new()
-        .with_room(RoomRecord {
-            id: "general".into(),
-            name: Some("general".into()),
-            kind: "c".into(),
-            ..Default::default()
-        })
-        .with_room(RoomRecord {
-            id: "big".into(),
-            name: Some("big".into()),
-            kind: "c".into(),
-            ..Default::default()
-        })
-        .with_room(RoomRecord {
-            id: "hidden".into(),
-            name: Some("hidden".into()),
-            kind: "c".into(),
-            team_id: Some("team".into()),
-            ..Default::default()
-        })
-        .with_room(RoomRecord {
-            id: "group".into(),
-            name: Some("group".into()),
-            kind: "p".into(),
-            ..Default::default()
-        })
+        .with_room(room("general", "c", None))
+        .with_room(room("big", "c", None))
+        .with_room(room("hidden", "c", Some("team")))
+        .with_room(room("group", "p", None))
         .with(Key::Team("team".into()), Record::Team(TeamType::Private))
         .with(Key::TeamMember { team: "team".into(), user: "member".into() }, Record::Member)
         .with_integrations("general", integrations("g", 3))

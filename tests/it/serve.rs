@@ -6,10 +6,10 @@ use crate::support::*;
 use rc_integrations::config::TABLES;
 use rc_integrations::local::tables;
 use rc_integrations::store::build_client;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The server process; killed when dropped.
 struct Server {
@@ -24,16 +24,12 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// `serve` against the test endpoint, on the tables of `h`, with extra arguments.
 fn serve(h: &Harness, args: &[&str]) -> Server {
-    let port = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_rc-integrations"));
+    // Port 0: the system picks a free one, and the server says which in its log.
     command
-        .args(["serve", "--port", &port.to_string()])
+        .args(["serve", "--port", "0"])
         .args(args)
         .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint_url())
         .env("AWS_ACCESS_KEY_ID", "test")
@@ -43,18 +39,35 @@ fn serve(h: &Harness, args: &[&str]) -> Server {
         .env("DYNAMODB_TIMEOUT_MS", "30000")
         .env_remove("AWS_PROFILE")
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for ((_, variable, _), name) in TABLES.iter().zip(h.tables.all()) {
         command.env(variable, name);
     }
-    let server = Server { child: command.spawn().expect("start serve"), port };
-    let started = Instant::now();
-    while get(&server, "").is_none() {
-        assert!(started.elapsed() < Duration::from_secs(60), "serve did not start");
-        std::thread::sleep(Duration::from_millis(100));
+    let mut child = command.spawn().expect("start serve");
+    let (tx, rx) = std::sync::mpsc::channel();
+    for output in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        // Reads the log to its end, so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(output).lines().map_while(Result::ok) {
+                if let Some(port) = serving_port(&line) {
+                    let _ = tx.send(port);
+                }
+            }
+        });
     }
-    server
+    let port = rx.recv_timeout(Duration::from_secs(60)).expect("serve did not say where it listens");
+    Server { child, port }
+}
+
+/// The port of the log line `serving http://127.0.0.1:PORT/…`.
+fn serving_port(line: &str) -> Option<u16> {
+    let after = line.split_once("serving http://127.0.0.1:")?.1;
+    after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 /// The status of a request as the demo admin, or `None` while nothing listens.
