@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use rc_integrations::config::{StoreSettings, TableNames};
 use rc_integrations::import::{import_dir, ImportOptions};
+use rc_integrations::local::demo::DemoDir;
 use rc_integrations::local::{self, tables};
 use rc_integrations::store::Endpoint;
 use rc_integrations::telemetry;
@@ -11,11 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// The demo Rocket.Chat export that `serve` loads when no `--data` is given.
-const DEMO_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/demo");
-
+/// Logs go to stderr, results (what was loaded, an import's summary) to stdout.
 #[derive(Parser)]
-#[command(about = "Rocket.Chat channels.getIntegrations over DynamoDB, locally")]
+#[command(version, about = "Rocket.Chat channels.getIntegrations over DynamoDB, locally")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -72,12 +71,20 @@ async fn main() -> ExitCode {
 /// maybe someone's production data): served as they are, written only with `--data`.
 async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(), String> {
     let tables = TableNames::from_env();
+    let demo;
     let (endpoint, load) = match local::configured_endpoint() {
         Some(endpoint) => (endpoint, data),
         None => {
             let url = local::start_emulator(dynamodb_port).await.map_err(|e| e.to_string())?;
-            eprintln!("DynamoDB endpoint (embedded emulator): {url}");
-            (Endpoint::Local(url), Some(data.unwrap_or(Path::new(DEMO_DATA))))
+            println!("DynamoDB endpoint (embedded emulator): {url}");
+            let dir = match data {
+                Some(dir) => dir,
+                None => {
+                    demo = DemoDir::write().map_err(|e| format!("writing the demo export: {e}"))?;
+                    demo.path()
+                }
+            };
+            (Endpoint::Local(url), Some(dir))
         }
     };
     let client = local::client(&endpoint).await;
@@ -85,15 +92,16 @@ async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(),
         Some(dir) => {
             let created = tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
             if !created.is_empty() {
-                eprintln!("tables created: {}", created.join(", "));
+                println!("tables created: {}", created.join(", "));
             }
             let summary = import_dir(&client, &tables, dir, ImportOptions::from_env())
                 .await
                 .map_err(|e| e.to_string())?;
-            eprintln!("loaded {} into the tables:\n{summary}", dir.display());
+            let what = if data.is_some() { dir.display().to_string() } else { "the demo export".into() };
+            println!("loaded {what} into the tables:\n{summary}");
         }
         None => {
-            eprintln!("serving the existing tables as they are (nothing written; --data DIR loads an export)")
+            println!("serving the existing tables as they are (nothing written; --data DIR loads an export)")
         }
     }
     let service = local::service(client, tables).await;
@@ -110,7 +118,7 @@ async fn import(dir: &Path, create_tables: bool, prune: bool) -> Result<(), Stri
     let client = rc_integrations::store::build_client(&endpoint, &settings).await;
     if create_tables {
         let created = tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
-        eprintln!("tables created: {}", if created.is_empty() { "none".into() } else { created.join(", ") });
+        println!("tables created: {}", if created.is_empty() { "none".into() } else { created.join(", ") });
     }
     let options = ImportOptions { prune, ..ImportOptions::from_env() };
     let summary = import_dir(&client, &tables, dir, options).await.map_err(|e| e.to_string())?;

@@ -32,7 +32,14 @@ pub fn init_json() {
         .try_init();
 }
 
-/// Human-readable logs for local use.
+/// Human-readable logs for local use, on stderr (stdout carries results); colours
+/// only on a terminal.
 pub fn init_pretty() {
-    let _ = tracing_subscriber::fmt().with_env_filter(filter()).with_target(false).try_init();
+    use std::io::IsTerminal;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }

@@ -1,6 +1,7 @@
 //! Local mode: the embedded DynamoDB emulator, tables from template.yaml, and the
 //! local HTTP server. Not part of the Lambda build.
 
+pub mod demo;
 pub mod tables;
 mod transport;
 

@@ -24,10 +24,13 @@ impl Drop for Server {
     }
 }
 
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rc-integrations"))
+}
+
 /// `serve` against the test endpoint, on the tables of `h`, with extra arguments.
 fn serve(h: &Harness, args: &[&str]) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rc-integrations"));
-    // Port 0: the system picks a free one, and the server says which in its log.
+    let mut command = binary();
     command
         .args(["serve", "--port", "0"])
         .args(args)
@@ -37,13 +40,17 @@ fn serve(h: &Harness, args: &[&str]) -> Server {
         .env("AWS_REGION", "us-east-1")
         // The emulator is shared with the whole suite: a busy moment must not be a 503.
         .env("DYNAMODB_TIMEOUT_MS", "30000")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env_remove("AWS_PROFILE");
     for ((_, variable, _), name) in TABLES.iter().zip(h.tables.all()) {
         command.env(variable, name);
     }
+    start(command)
+}
+
+/// Starts a `serve` command (with `--port 0`: the system picks a free port, and the
+/// server says which in its log) and waits until it listens.
+fn start(mut command: Command) -> Server {
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().expect("start serve");
     let (tx, rx) = std::sync::mpsc::channel();
     for output in [
@@ -116,4 +123,27 @@ async fn against_an_external_endpoint_data_is_loaded_when_asked() {
     let server = serve(&h, &["--data", demo]);
     assert_eq!(get(&server, &format!("roomId={GENERAL}")), Some(200));
     assert!(item_count(&h).await > 0);
+}
+
+#[test]
+fn the_binary_tells_its_version() {
+    let output = binary().arg("--version").output().expect("run --version");
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("rc-integrations {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_the_embedded_emulator_the_demo_comes_from_inside_the_binary() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut command = binary();
+    command
+        .args(["serve", "--port", "0"])
+        .current_dir(elsewhere.path())
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+        .env("DYNAMODB_TIMEOUT_MS", "30000");
+    let server = start(command);
+    assert_eq!(get(&server, &format!("roomId={GENERAL}")), Some(200));
 }
