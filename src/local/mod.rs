@@ -47,7 +47,12 @@ pub async fn service(client: aws_sdk_dynamodb::Client, tables: TableNames) -> Ar
 
 /// Serves the router on `addr` until Ctrl-C.
 pub async fn serve(service: Arc<Service>, addr: SocketAddr) -> std::io::Result<()> {
-    let listener = transport::JsonErrorsListener(tokio::net::TcpListener::bind(addr).await?);
+    serve_on(tokio::net::TcpListener::bind(addr).await?, service).await
+}
+
+/// Serves the router on a bound listener until Ctrl-C.
+pub async fn serve_on(listener: tokio::net::TcpListener, service: Arc<Service>) -> std::io::Result<()> {
+    let listener = transport::JsonErrorsListener(listener);
     tracing::info!("serving http://{}{}", listener.0.local_addr()?, http::PATH);
     axum::serve(listener, http::router(service))
         .with_graceful_shutdown(async {

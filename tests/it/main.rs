@@ -43,6 +43,8 @@ mod bootstrap;
 mod import;
 /// The sample events of `events/` through lambda_http.
 mod lambda_events;
+/// Every `curl` of the README, run as written against the demo.
+mod readme;
 /// `serve`, the real binary, against an external endpoint.
 mod serve;
 /// template.yaml agrees with the code: tables, indexes, variables, IAM.

@@ -16,16 +16,10 @@ async fn server() -> SocketAddr {
         test_store_settings(),
         PageSettings::default(),
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    tokio::spawn(local::serve(service, addr));
-    for _ in 0..200 {
-        if TcpStream::connect(addr).is_ok() {
-            return addr;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the local server did not start");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(local::serve_on(listener, service));
+    addr
 }
 
 /// Sends raw bytes, returns (status, headers and body as text).
