@@ -7,6 +7,7 @@
 //! many batches at a time.
 
 mod array;
+mod checks;
 mod convert;
 mod members;
 mod prune;
@@ -118,17 +119,26 @@ pub async fn import_dir(
     Ok(summary)
 }
 
-/// The validation pass: every document converted, nothing kept but the room
-/// targets, the counts and the errors. Returns how many items the export makes.
+/// The validation pass: every document converted and checked, nothing kept but
+/// the room targets, what the checks need, the counts and the errors. Returns how many items the export makes.
 fn validate(dir: &Path, options: ImportOptions) -> Result<(Converter, Summary, usize), ImportError> {
     let converter = Converter { options, resolver: Resolver::read(dir) };
     let mut summary = Summary::default();
     let mut errors = Vec::new();
     let mut unreported = 0;
     let mut items = 0;
+    let mut checks = checks::Checks::default();
     each_document(dir, |collection, doc| {
-        match doc.and_then(|doc| converter.convert(collection, &doc, &mut summary)) {
-            Ok(converted) => items += converted.len(),
+        let checked = doc.and_then(|doc| {
+            let converted = converter.convert(collection, &doc, &mut summary)?;
+            checks.document(collection, &doc)?;
+            for (table, item) in &converted {
+                checks::item_size(&doc, *table, item)?;
+            }
+            Ok(converted.len())
+        });
+        match checked {
+            Ok(converted) => items += converted,
             Err(e) if errors.len() < MAX_REPORTED_ERRORS => errors.push(e),
             Err(_) => unreported += 1,
         }

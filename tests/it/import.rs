@@ -444,3 +444,65 @@ async fn a_large_subscriptions_file_is_imported_whole() {
     assert_eq!(pairs.len(), expected.len());
     assert!(pairs == expected, "every (room, user) pair exactly once");
 }
+
+#[tokio::test]
+async fn repeated_ids_repeated_room_names_and_oversized_items_are_refused_before_any_write() {
+    let mut export = with_memberships();
+    export.user(ADMIN.0, &["user"], "another-token");
+    export.room("room-z", "alpha", "c").room("room-y", "", "c");
+    export.integration("hook", "webhook-outgoing", json!(["#alpha"]), None);
+    export.integration("hook", "webhook-incoming", json!("#alpha"), None);
+    export.integration("huge", "webhook-outgoing", json!([]), None);
+    export.integrations.last_mut().unwrap()["script"] = json!("x".repeat(410_000));
+    let text = import_error(export.write().path()).await;
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "users.json:2: _id: \"admin0000000000001\" repeats the user of line 1",
+            "rocketchat_room.json:2: name: \"alpha\" is also the name of the room at rocketchat_room.json:1",
+            "rocketchat_room.json:3: name: must not be empty",
+            "rocketchat_integrations.json:2: _id: \"hook\" repeats the integration of line 1",
+            "rocketchat_integrations.json:3: _id: \"huge\": its integrations item is 410173 bytes, over DynamoDB's 400 KB item limit",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_byte_order_mark_is_accepted() {
+    let dir = with_memberships().write();
+    for file in ["users.json", "rocketchat_team.json"] {
+        let path = dir.path().join(file);
+        let text = format!("\u{FEFF}{}", std::fs::read_to_string(&path).unwrap());
+        std::fs::write(&path, text).unwrap();
+    }
+    let h = Harness::from_dir(dir.path()).await;
+    assert_eq!((h.summary.users, h.summary.teams), (1, 2));
+    assert_eq!(h.get(&admin_headers(), "roomId=room-a").await.status, 200);
+}
+
+#[tokio::test]
+async fn dynamodb_errors_are_one_line_naming_the_table_with_a_hint() {
+    let dir = with_memberships().write();
+    // Tables never created.
+    let client = build_client(&endpoint(), &test_store_settings()).await;
+    let names = fresh_tables();
+    let text =
+        import_dir(&client, &names, dir.path(), ImportOptions::from_env()).await.unwrap_err().to_string();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(names.all().iter().any(|t| text.contains(&format!("table {t} does not exist"))), "{text}");
+    assert!(text.contains("--create-tables"), "{text}");
+    // Nothing listening.
+    let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let settings = rc_integrations::config::StoreSettings {
+        request_budget: std::time::Duration::from_secs(2),
+        max_attempts: 1,
+        ..Default::default()
+    };
+    let client =
+        build_client(&rc_integrations::store::Endpoint::Local(format!("http://{unused}")), &settings).await;
+    let text =
+        import_dir(&client, &names, dir.path(), ImportOptions::from_env()).await.unwrap_err().to_string();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.len() < 400, "{text}");
+    assert!(text.contains("could not be reached") && text.contains("AWS_ENDPOINT_URL_DYNAMODB"), "{text}");
+}
