@@ -120,3 +120,11 @@ the handler and reports it through the Runtime API instead of losing the contain
   bring it down; until then 256 MB of function memory (template.yaml) covers it. Pages are capped
   at `MAX_RESPONSE_BYTES` (5 MB) because Lambda refuses responses over 6 MB.
 """)
+
+# Import at scale is measured by hand (benches/import_scale.sh, minutes of writes);
+# its section is kept beside the script and carried over as it stands.
+scale = pathlib.Path(__file__).with_name("import_scale.md")
+if scale.exists():
+    text = scale.read_text()
+    print()
+    print(text[text.index("## "):].rstrip())
