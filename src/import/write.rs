@@ -141,7 +141,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let detail = aws_smithy_types::error::display::DisplayErrorContext(&error).to_string();
+    let detail = crate::store::sdk_error_text(&error);
     let short: String = detail.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
     let line = match &error {
         SdkError::ServiceError(e) => match e.err().code() {
