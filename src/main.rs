@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use rc_integrations::config::{StoreSettings, TableNames};
-use rc_integrations::import::{import_dir, ImportOptions};
+use rc_integrations::import::{self, import_dir, ImportOptions};
 use rc_integrations::local::demo::DemoDir;
 use rc_integrations::local::{self, tables};
 use rc_integrations::store::Endpoint;
@@ -110,6 +110,9 @@ async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(),
 }
 
 async fn import(dir: &Path, create_tables: bool, prune: bool) -> Result<(), String> {
+    let options = ImportOptions { prune, ..ImportOptions::from_env() };
+    // The files first: a bad export stops here, before any client or table exists.
+    let checked = import::check_dir(dir, options).await.map_err(|e| e.to_string())?;
     let endpoint = local::configured_endpoint().unwrap_or(Endpoint::Aws);
     let tables = TableNames::from_env();
     // Bulk writes get a longer budget than a request does.
@@ -120,8 +123,7 @@ async fn import(dir: &Path, create_tables: bool, prune: bool) -> Result<(), Stri
         let created = tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
         println!("tables created: {}", if created.is_empty() { "none".into() } else { created.join(", ") });
     }
-    let options = ImportOptions { prune, ..ImportOptions::from_env() };
-    let summary = import_dir(&client, &tables, dir, options).await.map_err(|e| e.to_string())?;
+    let summary = checked.write(&client, &tables).await.map_err(|e| e.to_string())?;
     println!("imported {}:\n{summary}", dir.display());
     Ok(())
 }

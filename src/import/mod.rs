@@ -109,14 +109,38 @@ pub async fn import_dir(
     dir: &Path,
     options: ImportOptions,
 ) -> Result<Summary, ImportError> {
+    check_dir(dir, options).await?.write(client, tables).await
+}
+
+/// An export directory whose every document passed the validation pass: only such
+/// an export is ever written.
+pub struct CheckedExport {
+    dir: std::path::PathBuf,
+    options: ImportOptions,
+    converter: Converter,
+    summary: Summary,
+    items: usize,
+}
+
+/// The validation pass alone, with no DynamoDB client: a bad export is reported
+/// before anything is connected to, let alone written.
+pub async fn check_dir(dir: &Path, options: ImportOptions) -> Result<CheckedExport, ImportError> {
     let owned = dir.to_owned();
-    let (converter, mut summary, total) = blocking(move || validate(&owned, options)).await?;
-    let generation = prune::new_generation();
-    write_all(client, tables, dir.to_owned(), converter, &generation, total).await?;
-    if options.prune {
-        summary.pruned_items = prune::prune(client, tables, &generation).await?;
+    let (converter, summary, items) = blocking(move || validate(&owned, options)).await?;
+    Ok(CheckedExport { dir: dir.to_owned(), options, converter, summary, items })
+}
+
+impl CheckedExport {
+    /// The writing pass (then `--prune`, when asked).
+    pub async fn write(self, client: &Client, tables: &TableNames) -> Result<Summary, ImportError> {
+        let CheckedExport { dir, options, converter, mut summary, items } = self;
+        let generation = prune::new_generation();
+        write_all(client, tables, dir, converter, &generation, items).await?;
+        if options.prune {
+            summary.pruned_items = prune::prune(client, tables, &generation).await?;
+        }
+        Ok(summary)
     }
-    Ok(summary)
 }
 
 /// The validation pass: every document converted and checked, nothing kept but

@@ -506,3 +506,33 @@ async fn dynamodb_errors_are_one_line_naming_the_table_with_a_hint() {
     assert!(text.len() < 400, "{text}");
     assert!(text.contains("could not be reached") && text.contains("AWS_ENDPOINT_URL_DYNAMODB"), "{text}");
 }
+
+/// The command line: a bad export is reported before any client or table exists, so
+/// `--create-tables` creates nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_export_creates_no_tables() {
+    let mut export = Export::default();
+    export.user("u1", &["admin"], "t");
+    export.users.push(json!({"_id": 7}));
+    let dir = export.write();
+    let names = fresh_tables();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rc-integrations"));
+    command
+        .arg("import")
+        .arg(dir.path())
+        .arg("--create-tables")
+        .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint_url())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1");
+    for ((_, variable, _), name) in rc_integrations::config::TABLES.iter().zip(names.all()) {
+        command.env(variable, name);
+    }
+    let output = command.output().expect("run import");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("users.json:2"), "{stderr}");
+    let client = build_client(&endpoint(), &test_store_settings()).await;
+    let described = client.describe_table().table_name(&names.users).send().await;
+    assert!(described.is_err(), "tables were created for a bad export");
+}
