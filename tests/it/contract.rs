@@ -457,41 +457,14 @@ async fn the_demo_example_call_returns_guggy_verbatim() {
 
 #[tokio::test]
 async fn unreachable_dynamodb_is_a_503_with_retry_after_and_nothing_internal() {
-    use rc_integrations::config::{StoreSettings, TableNames};
-    use rc_integrations::store::{build_client, Endpoint};
-    use std::time::Duration;
-    // One port that refuses connections, one that accepts and never answers.
-    let refused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let refused_url = format!("http://{}", refused.local_addr().unwrap());
-    drop(refused);
-    let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hung_url = format!("http://{}", hung.local_addr().unwrap());
-    for url in [refused_url, hung_url] {
-        let settings = StoreSettings {
-            request_budget: Duration::from_millis(300),
-            max_attempts: 2,
-            permissions_ttl: Duration::ZERO,
-        };
-        let client = build_client(&Endpoint::Local(url.clone()), &settings).await;
-        let (service, _) = rc_integrations::Service::on_dynamodb(
-            client,
-            TableNames::from_env(),
-            settings,
-            PageSettings::default(),
-        );
-        let router = rc_integrations::http::router(service);
-        let h = Harness {
-            router,
-            client: build_client(&Endpoint::Local(url.clone()), &settings).await,
-            tables: TableNames::from_env(),
-            summary: Default::default(),
-        };
+    for how in [Unreachable::Refused, Unreachable::Hung] {
+        let store = how.harness().await;
+        let h = &store.harness;
         let reply = h.as_admin(&format!("roomId={GENERAL}")).await;
-        assert_eq!(reply.status, 503, "{url}");
+        assert_eq!(reply.status, 503, "{how:?}");
         assert_eq!(reply.text, UNAVAILABLE);
         assert_eq!(reply.headers["retry-after"], "1");
     }
-    drop(hung);
 }
 
 #[tokio::test]

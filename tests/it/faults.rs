@@ -101,12 +101,8 @@ async fn persistent_faults_are_a_503_with_retry_after() {
 
 #[tokio::test]
 async fn refused_connections_are_a_503() {
-    let h = Harness::demo().await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let (_, router) = service_via(&url, &h.tables, settings()).await;
-    let reply = ask(&h.with_router(router), &format!("roomId={GENERAL}")).await;
+    let store = Unreachable::Refused.harness().await;
+    let reply = ask(&store.harness, &format!("roomId={GENERAL}")).await;
     assert_eq!(reply.status, 503);
     assert_eq!(reply.text, UNAVAILABLE);
 }

@@ -7,14 +7,12 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request};
 use http_body_util::BodyExt;
 use rc_integrations::auth::hash_token;
-use rc_integrations::config::{PageSettings, StoreSettings, TableNames};
+use rc_integrations::http;
 use rc_integrations::model::TokenRecord;
-use rc_integrations::store::{build_client, items, Endpoint};
-use rc_integrations::{http, Service};
+use rc_integrations::store::items;
 use serde_json::{json, Value as Json};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tower::ServiceExt;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -215,23 +213,12 @@ async fn the_401_is_byte_identical_for_every_cause_and_so_is_its_log_line() {
 
 /// A router over a DynamoDB endpoint that refuses connections: every request that
 /// reaches the store is a 503 (and logs the SDK's error).
-async fn broken_router() -> axum::Router {
-    let refused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", refused.local_addr().unwrap());
-    drop(refused);
-    let settings = StoreSettings {
-        request_budget: Duration::from_millis(300),
-        max_attempts: 2,
-        permissions_ttl: Duration::ZERO,
-    };
-    let client = build_client(&Endpoint::Local(url), &settings).await;
-    http::router(Service::on_dynamodb(client, TableNames::from_env(), settings, PageSettings::default()).0)
-}
 
 #[tokio::test]
 async fn logs_name_each_request_but_never_carry_a_token() {
     let h = world().await;
-    let broken = broken_router().await;
+    let unreachable = Unreachable::Refused.harness().await;
+    let broken = &unreachable.harness.router;
     let (sink, _guard) = capture();
     let endpoint = |query: &str| format!("{}?{query}", http::PATH);
     let room = format!("roomId={ROOM}");
@@ -268,8 +255,8 @@ async fn logs_name_each_request_but_never_carry_a_token() {
         (&h.router, "GET", "/api/v1/me".into(), creds(ADMIN, VALID).to_vec(), 404, String::new()),
         // DynamoDB unreachable: nobody was authenticated, so no id is logged, not even
         // a token sent by mistake in X-User-Id.
-        (&broken, "GET", endpoint(&room), creds(VALID, ADMIN).to_vec(), 503, String::new()),
-        (&broken, "GET", endpoint(&room), creds(ADMIN, VALID).to_vec(), 503, String::new()),
+        (broken, "GET", endpoint(&room), creds(VALID, ADMIN).to_vec(), 503, String::new()),
+        (broken, "GET", endpoint(&room), creds(ADMIN, VALID).to_vec(), 503, String::new()),
     ];
     // The credentials may also arrive under other header spellings.
     runs.push((

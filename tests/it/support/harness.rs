@@ -334,3 +334,41 @@ pub fn sees(mask: usize, outgoing: bool, own: bool) -> bool {
 pub fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+/// How DynamoDB is out of reach.
+#[derive(Debug, Clone, Copy)]
+pub enum Unreachable {
+    /// Nothing listens: connections are refused.
+    Refused,
+    /// A listener that accepts and never answers.
+    Hung,
+}
+
+/// A harness whose DynamoDB cannot be reached, with a short budget so that the 503
+/// comes quickly. Keep it alive as long as the router is used (it holds the listener).
+pub struct UnreachableStore {
+    pub harness: Harness,
+    _listener: Option<tokio::net::TcpListener>,
+}
+
+impl Unreachable {
+    pub async fn harness(self) -> UnreachableStore {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let listener = match self {
+            Unreachable::Refused => None,
+            Unreachable::Hung => Some(listener),
+        };
+        let settings = StoreSettings {
+            request_budget: Duration::from_millis(300),
+            max_attempts: 2,
+            permissions_ttl: Duration::ZERO,
+        };
+        let client = build_client(&Endpoint::Local(url), &settings).await;
+        let tables = TableNames::from_env();
+        let (service, _) =
+            Service::on_dynamodb(client.clone(), tables.clone(), settings, PageSettings::default());
+        let harness = Harness { router: http::router(service), client, tables, summary: Summary::default() };
+        UnreachableStore { harness, _listener: listener }
+    }
+}
