@@ -2,8 +2,6 @@
 //! the status in the `# NNN` comment that follows it (200 when there is none).
 
 use crate::support::*;
-use rc_integrations::config::PageSettings;
-use rc_integrations::{local, Service};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
@@ -101,16 +99,7 @@ fn request(words: &[String], server: SocketAddr) -> String {
 async fn every_curl_example_gets_its_status() {
     let examples = examples();
     assert!(examples.len() >= 9, "only {} curl examples found", examples.len());
-    let h = Harness::demo().await;
-    let (service, _) = Service::on_dynamodb(
-        h.client.clone(),
-        h.tables.clone(),
-        test_store_settings(),
-        PageSettings::default(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = listener.local_addr().unwrap();
-    tokio::spawn(local::serve_on(listener, service));
+    let server = Harness::demo().await.local_server().await;
     for example in examples {
         let request = request(&words(&example.command), server);
         let response = tokio::task::spawn_blocking(move || {

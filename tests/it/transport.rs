@@ -2,24 +2,12 @@
 //! JSON shape too, not a bare status with an empty body.
 
 use crate::support::*;
-use rc_integrations::config::PageSettings;
-use rc_integrations::{local, Service};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 async fn server() -> SocketAddr {
-    let h = Harness::demo().await;
-    let (service, _) = Service::on_dynamodb(
-        h.client.clone(),
-        h.tables.clone(),
-        test_store_settings(),
-        PageSettings::default(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(local::serve_on(listener, service));
-    addr
+    Harness::demo().await.local_server().await
 }
 
 /// Sends raw bytes, returns (status, headers and body as text).

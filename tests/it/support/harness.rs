@@ -132,6 +132,18 @@ impl Harness {
         self.get(&[("X-Auth-Token", token), ("X-User-Id", user_id)], query).await
     }
 
+    /// The same tables served by the local server (`local::serve_on`, the real one) on a
+    /// free loopback port, for tests that speak raw HTTP.
+    pub async fn local_server(&self) -> std::net::SocketAddr {
+        let settings = test_store_settings();
+        let (service, _) =
+            Service::on_dynamodb(self.client.clone(), self.tables.clone(), settings, PageSettings::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(rc_integrations::local::serve_on(listener, service));
+        addr
+    }
+
     pub async fn as_admin(&self, query: &str) -> Reply {
         self.get(&[("X-Auth-Token", ADMIN_TOKEN), ("X-User-Id", ADMIN_ID)], query).await
     }
