@@ -44,7 +44,7 @@ fn pipeline(c: &mut Criterion) {
     let filter = Filter::parse(typical).unwrap();
     let run = |integrations: Vec<Integration>, filter: Option<&Filter>, count: Count| {
         let selected = select::select(integrations, &everything, filter, &sort);
-        page::respond(selected, Offset(0), count, &fields, usize::MAX)
+        page::respond(selected, Offset(0), count, &fields, usize::MAX).body
     };
     for n in [10, 100, 1_000, 10_000] {
         let integrations = room(n);

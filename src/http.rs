@@ -1,6 +1,7 @@
 //! The HTTP edge, the same router for Lambda (through lambda_http) and local serving.
 
 use crate::error::{ApiError, RETRY_AFTER_SECONDS};
+use crate::metrics::{MetricsTarget, RequestMetrics};
 use crate::request::RawRequest;
 use crate::Service;
 use axum::extract::{RawQuery, Request, State};
@@ -10,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 pub const PATH: &str = "/api/v1/channels.getIntegrations";
@@ -37,13 +38,25 @@ async fn get_integrations(
         Ok(body) => json_response(StatusCode::OK, body),
         Err(error) => error.into_response(),
     };
-    response.extensions_mut().insert(Authenticated(answer.user_id));
+    let outcome = Outcome {
+        user_id: answer.user_id,
+        read_units: answer.read_units,
+        rounds: answer.rounds,
+        items: answer.items,
+    };
+    response.extensions_mut().insert(outcome);
     response
 }
 
-/// The caller's id once authenticated, for the log line.
+/// What the log line and the metrics tell of a request beyond its status: the
+/// caller's id once authenticated, and what the request cost and listed.
 #[derive(Clone, Default)]
-struct Authenticated(Option<String>);
+struct Outcome {
+    user_id: Option<String>,
+    read_units: f64,
+    rounds: u32,
+    items: usize,
+}
 
 impl RawRequest {
     /// What the pipeline reads of an HTTP request: the two headers (the first of each,
@@ -92,21 +105,38 @@ fn json_response(status: StatusCode, body: String) -> Response {
 /// misplaced token included.
 async fn log_request(request: Request, next: Next) -> Response {
     static LOCAL_IDS: AtomicU64 = AtomicU64::new(1);
-    let request_id = request
-        .extensions()
-        .get::<lambda_http::Context>()
-        .map(|c| c.request_id.clone())
-        .unwrap_or_else(|| format!("local-{}", LOCAL_IDS.fetch_add(1, Ordering::Relaxed)));
+    let lambda_request_id = request.extensions().get::<lambda_http::Context>().map(|c| c.request_id.clone());
+    let in_lambda = lambda_request_id.is_some();
+    let request_id =
+        lambda_request_id.unwrap_or_else(|| format!("local-{}", LOCAL_IDS.fetch_add(1, Ordering::Relaxed)));
     let started = Instant::now();
     let response = next.run(request).await;
-    let status = response.status();
-    let caller = response.extensions().get::<Authenticated>().cloned().unwrap_or_default();
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let outcome = response.extensions().get::<Outcome>().cloned().unwrap_or_default();
     tracing::info!(
         request_id,
-        status = status.as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        user_id = caller.0.as_deref().unwrap_or_default(),
+        status,
+        latency_ms,
+        user_id = outcome.user_id.as_deref().unwrap_or_default(),
         "request"
     );
+    if in_lambda {
+        let metrics = RequestMetrics {
+            status,
+            latency_ms,
+            read_units: outcome.read_units,
+            rounds: outcome.rounds,
+            items: outcome.items,
+        };
+        emit_metrics(&metrics);
+    }
     response
+}
+
+/// One EMF line on stdout, where Lambda's logs go; the target is read once.
+fn emit_metrics(metrics: &RequestMetrics) {
+    static TARGET: OnceLock<MetricsTarget> = OnceLock::new();
+    let target = TARGET.get_or_init(MetricsTarget::from_env);
+    println!("{}", target.emf_line(metrics, chrono::Utc::now().timestamp_millis()));
 }

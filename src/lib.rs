@@ -18,6 +18,7 @@ pub mod document;
 pub mod error;
 pub mod fetch;
 pub mod http;
+pub mod metrics;
 pub mod model;
 pub mod page;
 pub mod params;
@@ -59,6 +60,8 @@ pub struct Answer {
     pub rounds: u32,
     /// Read capacity units it consumed.
     pub read_units: f64,
+    /// Integrations listed in the page (0 for an error).
+    pub items: usize,
 }
 
 impl Service {
@@ -86,8 +89,10 @@ impl Service {
     pub async fn answer(&self, raw: &RawRequest) -> Answer {
         let mut reader = Reader::new(&*self.store);
         let mut user_id = None;
-        let result = self.run(raw, &mut reader, &mut user_id).await;
-        Answer { result, user_id, rounds: reader.rounds, read_units: reader.read_units }
+        let page = self.run(raw, &mut reader, &mut user_id).await;
+        let items = page.as_ref().map_or(0, |p| p.items);
+        let result = page.map(|p| p.body);
+        Answer { result, user_id, rounds: reader.rounds, read_units: reader.read_units, items }
     }
 
     /// The pipeline, top to bottom, in the contract's order of checks.
@@ -96,7 +101,7 @@ impl Service {
         raw: &RawRequest,
         reader: &mut Reader<'_>,
         authenticated: &mut Option<String>,
-    ) -> Result<String, ApiError> {
+    ) -> Result<page::Page, ApiError> {
         let request = request::parse(raw, &self.pages);
         let credentials = request.credentials.as_ref().ok_or(ApiError::Unauthorized)?;
         let wants = Wants::of(&request, credentials);

@@ -8,6 +8,13 @@ use crate::projection::Projection;
 /// Bytes kept free for the body's tail (`],"count":…,"success":true}`).
 const TAIL_RESERVE: usize = 128;
 
+/// A page: the success body and how many integrations it lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub body: String,
+    pub items: usize,
+}
+
 /// The JSON body of the page at `offset` of at most `count` items, each projected,
 /// keys in Rocket.Chat's order: `integrations`, `count`, `offset`, `total`, `success`.
 ///
@@ -20,7 +27,7 @@ pub fn respond(
     count: Count,
     fields: &Projection,
     max_bytes: usize,
-) -> String {
+) -> Page {
     let total = selected.len();
     let skip = usize::try_from(offset.0).unwrap_or(usize::MAX);
     let take = match count {
@@ -44,7 +51,7 @@ pub fn respond(
     }
     let tail = format!(r#"],"count":{items},"offset":{},"total":{total},"success":true}}"#, offset.0);
     body.extend_from_slice(tail.as_bytes());
-    String::from_utf8(body).unwrap_or_default()
+    Page { body: String::from_utf8(body).unwrap_or_default(), items }
 }
 
 #[cfg(test)]
@@ -63,7 +70,7 @@ mod tests {
 
     fn page(n: usize, offset: u64, count: Count, fields: Option<&str>, max: usize) -> serde_json::Value {
         let fields = Projection::parse(fields).unwrap();
-        serde_json::from_str(&respond(items(n), Offset(offset), count, &fields, max)).unwrap()
+        serde_json::from_str(&respond(items(n), Offset(offset), count, &fields, max).body).unwrap()
     }
 
     fn ids(body: &serde_json::Value) -> Vec<&str> {
@@ -90,7 +97,7 @@ mod tests {
 
     #[test]
     fn keys_come_in_rocket_chats_order() {
-        let text = respond(items(1), Offset(0), Count::All, &Projection::default(), usize::MAX);
+        let text = respond(items(1), Offset(0), Count::All, &Projection::default(), usize::MAX).body;
         let keys = ["\"integrations\"", "\"count\"", "\"offset\"", "\"total\"", "\"success\""];
         let at: Vec<usize> = keys.iter().map(|k| text.rfind(k).unwrap()).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
@@ -99,7 +106,7 @@ mod tests {
 
     #[test]
     fn a_page_stops_before_the_size_limit_but_never_comes_back_empty() {
-        let one = respond(items(1), Offset(0), Count::All, &Projection::default(), usize::MAX).len();
+        let one = respond(items(1), Offset(0), Count::All, &Projection::default(), usize::MAX).body.len();
         let body = page(10, 0, Count::All, None, one * 3);
         let got = body["count"].as_u64().unwrap();
         assert!((1..10).contains(&got), "{got} items in a body limited to about three");

@@ -374,3 +374,39 @@ async fn measure_cold_start() {
         range(&boot.first_response_ms)
     );
 }
+
+/// The EMF lines of a function's log: one per request, with its values.
+fn emf_lines(function: &Function) -> Vec<Json> {
+    let log = function.log();
+    log.lines()
+        .filter(|line| line.contains("\"_aws\""))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_request_writes_one_embedded_metric_format_line() {
+    let h = Harness::demo().await;
+    let (addr, api) = fake_runtime_api::start().await;
+    let function = Function::bootstrap(&function_env(addr, &h.tables));
+    let report = api.push_event(event("apigw-http-v2.json")).within(INVOCATION).await.unwrap();
+    let (_, body) = http_reply(&report, &function);
+    let report = api.push_event(event("unauthorized-401.json")).within(INVOCATION).await.unwrap();
+    http_reply(&report, &function);
+
+    let lines = emf_lines(&function);
+    assert_eq!(lines.len(), 2, "log:\n{}", function.log());
+    let (ok, refused) = (&lines[0], &lines[1]);
+    let directive = &ok["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(directive["Namespace"], "RocketChatIntegrations");
+    assert_eq!(directive["Dimensions"], json!([["FunctionName"]]));
+    assert!(ok["_aws"]["Timestamp"].as_i64().is_some_and(|t| t > 1_600_000_000_000));
+    assert_eq!(ok["FunctionName"], "rc-integrations-test");
+    assert_eq!((ok["Status"].as_u64(), ok["Requests"].as_u64()), (Some(200), Some(1)));
+    assert_eq!(ok["ItemsListed"], body["count"]);
+    assert_eq!(ok["DynamoRounds"], 1);
+    assert!(ok["ReadUnits"].as_f64().is_some_and(|units| units > 0.0), "{ok}");
+    assert!(ok["Latency"].as_f64().is_some_and(|ms| ms >= 0.0));
+    assert_eq!((ok["Errors5xx"].as_u64(), ok["Unavailable"].as_u64()), (Some(0), Some(0)));
+    assert_eq!((refused["Status"].as_u64(), refused["ItemsListed"].as_u64()), (Some(401), Some(0)));
+}
