@@ -43,8 +43,13 @@ enum Command {
         /// Create the tables (from template.yaml) when missing.
         #[arg(long)]
         create_tables: bool,
-        /// Delete items the export no longer has, so the tables mirror it exactly.
+        /// Keep items the export no longer has. By default the tables mirror the
+        /// export: a stale copy (an integration's old room with its old token, a
+        /// removed user's sessions) would go on being served.
         #[arg(long)]
+        keep_stale: bool,
+        /// Mirror the export (the default; kept for scripts that pass it).
+        #[arg(long, conflicts_with = "keep_stale", hide = true)]
         prune: bool,
     },
 }
@@ -55,7 +60,9 @@ async fn main() -> ExitCode {
     let command = Cli::parse().command.unwrap_or(Command::Serve { port: 3000, data: None, dynamodb_port: 0 });
     let result = match command {
         Command::Serve { port, data, dynamodb_port } => serve(port, data.as_deref(), dynamodb_port).await,
-        Command::Import { dir, create_tables, prune } => import(&dir, create_tables, prune).await,
+        Command::Import { dir, create_tables, keep_stale, prune: _ } => {
+            import(&dir, create_tables, !keep_stale).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -516,11 +516,26 @@ async fn a_bad_export_creates_no_tables() {
     export.users.push(json!({"_id": 7}));
     let dir = export.write();
     let names = fresh_tables();
+    let output = import_command(dir.path(), &names, &["--create-tables"]).output().expect("run import");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("users.json:2"), "{stderr}");
+    let client = build_client(&endpoint(), &test_store_settings()).await;
+    let described = client.describe_table().table_name(&names.users).send().await;
+    assert!(described.is_err(), "tables were created for a bad export");
+}
+
+/// `rc-integrations import DIR ARGS…` against the test endpoint, into `names`.
+fn import_command(
+    dir: &Path,
+    names: &rc_integrations::config::TableNames,
+    args: &[&str],
+) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rc-integrations"));
     command
         .arg("import")
-        .arg(dir.path())
-        .arg("--create-tables")
+        .arg(dir)
+        .args(args)
         .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint_url())
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
@@ -528,11 +543,48 @@ async fn a_bad_export_creates_no_tables() {
     for ((_, variable, _), name) in rc_integrations::config::TABLES.iter().zip(names.all()) {
         command.env(variable, name);
     }
-    let output = command.output().expect("run import");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("users.json:2"), "{stderr}");
+    command
+}
+
+/// The command line mirrors the export by default: an integration moved to another
+/// room stops being served, old webhook token and all, from the room it left.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reimport_mirrors_the_export_unless_told_to_keep_stale_items() {
+    let export = |room: &str| {
+        let mut e = Export::default();
+        e.user(ADMIN.0, &["admin"], ADMIN.1).room("room-a", "alpha", "c").room("room-b", "beta", "c");
+        e.integration("moving", "webhook-incoming", json!([format!("#{room}")]), None);
+        e
+    };
+    let names = fresh_tables();
+    let run = |export: Export, args: &'static [&'static str]| {
+        let names = names.clone();
+        async move {
+            let dir = export.write();
+            let output = import_command(dir.path(), &names, args).output().expect("run import");
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        }
+    };
     let client = build_client(&endpoint(), &test_store_settings()).await;
-    let described = client.describe_table().table_name(&names.users).send().await;
-    assert!(described.is_err(), "tables were created for a bad export");
+    let targets = || {
+        let client = client.clone();
+        let table = names.integrations.clone();
+        async move {
+            let scan = client.scan().table_name(table).send().await.unwrap();
+            let mut targets: Vec<String> = scan
+                .items
+                .unwrap_or_default()
+                .iter()
+                .map(|i| i[attr::TARGET].as_s().unwrap().clone())
+                .collect();
+            targets.sort();
+            targets
+        }
+    };
+    run(export("alpha"), &["--create-tables"]).await;
+    assert_eq!(targets().await, ["room-a"]);
+    run(export("beta"), &["--keep-stale"]).await;
+    assert_eq!(targets().await, ["room-a", "room-b"], "--keep-stale keeps the old copy");
+    run(export("beta"), &[]).await;
+    assert_eq!(targets().await, ["room-b"], "by default the stale copy goes");
 }
