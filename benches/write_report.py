@@ -47,6 +47,20 @@ not subscribed to reads the team and the membership (the last row). The first re
 is not slower: init opens the connection and reads the permissions. The round count of every case
 is in the README ("How a request runs") and asserted in `tests/it/round_trips.rs`.
 
+Rounds per kind of request (counts, asserted in CI by `tests/it/round_trips.rs` through the same
+proxy and by `src/pipeline_tests.rs` over the in-memory store):
+
+| request | rounds |
+|---|---|
+| by `roomId`, room access decided by round 1 (public channel with `view-c-room`, a subscription, an omnichannel room served by the caller or open to staff) | 1 |
+| by `roomId`, a team's channel the caller is not subscribed to (team + membership) | 2 |
+| by `roomId`, a discussion decided by its parent (parent room + the caller's subscription to it) | 2, +1 per further level (at most 8) |
+| by `roomId`, a closed omnichannel room decided by the department agent rule | 2 |
+| by `roomName` | one more than by `roomId` |
+| the room or `all_public_channels` holds more than 50 integrations (`FIRST_PAGE_ITEMS`) | +1, only once the caller is allowed |
+| 401, gate 403, room 400 | 1 |
+
+
 ## 2. Cold start and memory
 
 A fake Lambda Runtime API (`tests/it/support/fake_runtime_api.rs`) drives the real release `bootstrap`
