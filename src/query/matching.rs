@@ -3,6 +3,7 @@
 
 use super::{Cond, ElemMatch, Expr, Pattern};
 use crate::document::{compare, compare_same_type, lookup, Value};
+use regex::Regex;
 use std::cmp::Ordering;
 
 pub fn expr(e: &Expr, doc: &Value) -> bool {
@@ -40,8 +41,14 @@ fn ordered(values: &[&Value], target: &Value, accept: impl Fn(Ordering) -> bool)
 fn pattern(values: &[&Value], p: &Pattern) -> bool {
     match p {
         Pattern::Value(v) => equals(values, v),
-        Pattern::Regex(r) => any_candidate(values, |v| matches!(v, Value::String(s) if r.is_match(s))),
+        Pattern::Regex(r) => regex(values, r),
     }
+}
+
+/// The compiled regex is shared by every document of the request, never cloned:
+/// a clone starts with empty caches, and refilling them dominates the match itself.
+fn regex(values: &[&Value], r: &Regex) -> bool {
+    any_candidate(values, |v| matches!(v, Value::String(s) if r.is_match(s)))
 }
 
 fn cond(c: &Cond, values: &[&Value]) -> bool {
@@ -58,7 +65,7 @@ fn cond(c: &Cond, values: &[&Value]) -> bool {
         Cond::Nin(ps) => !ps.iter().any(|p| pattern(values, p)),
         Cond::All(ps) => !ps.is_empty() && ps.iter().all(|p| pattern(values, p)),
         Cond::Exists(wanted) => values.is_empty() != *wanted,
-        Cond::Regex(r) => pattern(values, &Pattern::Regex(r.clone())),
+        Cond::Regex(r) => regex(values, r),
         Cond::Not(conds) => !conds.iter().all(|c| cond(c, values)),
         Cond::Size(n) => values.iter().any(|v| matches!(v, Value::Array(items) if items.len() == *n)),
         Cond::ElemMatch(m) => values.iter().any(|v| match v {
