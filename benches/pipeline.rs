@@ -36,6 +36,161 @@ fn room(n: usize) -> Vec<Integration> {
         .collect()
 }
 
+/// A script as Rocket.Chat's outgoing-integration examples write them (~1.3 KB).
+fn script(i: usize) -> String {
+    format!(
+        r#"/* exported Script */
+/* globals console, _, s, HTTP */
+
+/** Global Helpers
+ *
+ * console - A normal console instance
+ * _       - An underscore instance
+ * s       - An underscore string instance
+ * HTTP    - The Meteor HTTP object to do sync http calls
+ */
+class Script {{
+  prepare_outgoing_request({{ request }}) {{
+    let match;
+    // Change the URL and method of the request
+    match = request.data.text.match(/^pr\s(ls|list)/);
+    if (match) {{
+      return {{ url: request.url + '/pulls/{i}', headers: request.headers, method: 'GET' }};
+    }}
+    // Prevent the request and return a new message
+    match = request.data.text.match(/^help$/);
+    if (match) {{
+      return {{
+        message: {{
+          text: ['**commands**', '```', '  pr ls [open|closed|all]  List Pull Requests', '```'].join('\n')
+        }}
+      }};
+    }}
+  }}
+
+  process_outgoing_response({{ request, response }}) {{
+    var text = [];
+    response.content.forEach(function(pr) {{
+      text.push('> ' + pr.state + ' [#' + pr.number + '](' + pr.html_url + ') - ' + pr.title);
+    }});
+    return {{ content: {{ text: text.join('\n'), parseUrls: false }} }};
+  }}
+}}
+"#
+    )
+}
+
+/// The same room, each integration carrying a real-sized script.
+fn scripted_room(n: usize) -> Vec<Integration> {
+    room(n)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut integration)| {
+            if let Value::Object(map) = &mut integration.doc {
+                map.insert("script".into(), Value::String(script(i)));
+                map.insert("scriptCompiled".into(), Value::String(script(i).replace("  ", " ")));
+            }
+            integration
+        })
+        .collect()
+}
+
+/// The costliest `query` found within the documented limits (≤ 4,096 bytes, each regex
+/// ≤ 512 bytes and ≤ 256 KiB compiled): an `$or` of 8 case-insensitive regexes on
+/// `script` that never match, so every one scans every script in full. Each starts with
+/// a large Unicode class and counts 100 characters before a suffix the text lacks, which
+/// defeats literal prefilters and gives the lazy DFA many states.
+fn worst_query() -> String {
+    let suffixes = [
+        "[0-9][a-z][0-9]",
+        "[0-9]{3}[a-z]",
+        "[#][0-9]{2}[(]",
+        "[a-z][;][a-z]",
+        "[=]{3}[a-z]",
+        "[0-9][)][a-z]",
+        "[a-z][0-9][.]",
+        "[$][a-z][0-9]",
+    ];
+    let starts = [r"\\pL", r"\\pL", r"\\p{Greek}", r"\\pL", r"\\pL", r"\\pL", r"\\pL", r"\\pL"];
+    let clauses: Vec<String> = suffixes
+        .iter()
+        .zip(starts)
+        .map(|(suffix, start)| {
+            format!(r#"{{"script":{{"$regex":"{start}.{{100}}{suffix}","$options":"i"}}}}"#)
+        })
+        .collect();
+    format!(r#"{{"$or":[{}]}}"#, clauses.join(","))
+}
+
+/// The `$or` of the issue: 8 case-insensitive regexes of ~480 bytes on `script`, long
+/// alternations of words, 4,065 bytes in all.
+fn issue_query() -> String {
+    let words = [
+        "request",
+        "response",
+        "headers",
+        "method",
+        "content",
+        "message",
+        "prepare",
+        "process",
+        "outgoing",
+        "helpers",
+        "console",
+        "instance",
+        "underscore",
+        "string",
+        "object",
+        "number",
+    ];
+    let clauses: Vec<String> = (0..8)
+        .map(|k| {
+            let mut alternatives: Vec<String> = Vec::new();
+            let mut j = 0;
+            while alternatives.iter().map(|a| a.len() + 1).sum::<usize>() < 440 {
+                alternatives.push(format!("{}zz{k}{j}", words[(j + k) % words.len()]));
+                j += 1;
+            }
+            format!(r#"{{"script":{{"$regex":"(?:{})","$options":"i"}}}}"#, alternatives.join("|"))
+        })
+        .collect();
+    format!(r#"{{"$or":[{}]}}"#, clauses.join(","))
+}
+
+fn worst_case(c: &mut Criterion) {
+    let everything = Visibility::Everything;
+    let sort = Sort::default();
+    let fields = Projection::default();
+    let queries = [("worst_query", worst_query()), ("issue_query", issue_query())];
+    for (label, query) in &queries {
+        assert!(query.len() <= 4096, "{label}: {} bytes", query.len());
+    }
+    let filters: Vec<(&str, Filter)> =
+        queries.iter().map(|(label, q)| (*label, Filter::parse(q).expect("within the limits"))).collect();
+    for n in [300, 3_000] {
+        let integrations = scripted_room(n);
+        let mut group = c.benchmark_group(format!("worst_case_{n}"));
+        group.sample_size(10);
+        let run = |input: Vec<Integration>, filter: Option<&Filter>| {
+            let selected = select::select(input, &everything, filter, &sort);
+            page::respond(selected, Offset(0), Count::Limit(50), &fields, usize::MAX)
+        };
+        group.bench_function(BenchmarkId::new("plain", "page50"), |b| {
+            b.iter_batched(|| integrations.clone(), |input| run(input, None), BatchSize::LargeInput)
+        });
+        for (label, filter) in &filters {
+            group.bench_function(BenchmarkId::new(*label, "page50"), |b| {
+                b.iter_batched(
+                    || integrations.clone(),
+                    |input| run(input, Some(filter)),
+                    BatchSize::LargeInput,
+                )
+            });
+        }
+        group.finish();
+    }
+}
+
 fn pipeline(c: &mut Criterion) {
     let everything = Visibility::Everything;
     let sort = Sort::default();
@@ -81,5 +236,5 @@ fn pipeline(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, pipeline);
+criterion_group!(benches, pipeline, worst_case);
 criterion_main!(benches);

@@ -117,25 +117,24 @@ fn include(map: Map, paths: &[&[String]]) -> Map {
             out.insert(key, value);
             continue;
         }
-        match value {
-            Value::Object(inner) => {
-                out.insert(key, Value::Object(include(inner, &deeper)));
-            }
-            // Through an array, the projection applies to each sub-document in it.
-            Value::Array(items) => {
-                let kept = items
-                    .into_iter()
-                    .filter_map(|item| match item {
-                        Value::Object(inner) => Some(Value::Object(include(inner, &deeper))),
-                        _ => None,
-                    })
-                    .collect();
-                out.insert(key, Value::Array(kept));
-            }
-            _ => {}
+        if let Some(kept) = include_within(value, &deeper) {
+            out.insert(key, kept);
         }
     }
     out
+}
+
+/// The deeper paths of an inclusion, applied to the value of a field: to a document
+/// itself; through an array to each document in it, arrays nested in arrays
+/// included; other values (scalars) are dropped.
+fn include_within(value: Value, deeper: &[&[String]]) -> Option<Value> {
+    match value {
+        Value::Object(inner) => Some(Value::Object(include(inner, deeper))),
+        Value::Array(items) => {
+            Some(Value::Array(items.into_iter().filter_map(|item| include_within(item, deeper)).collect()))
+        }
+        _ => None,
+    }
 }
 
 fn exclude(mut map: Map, paths: &[&[String]]) -> Map {
@@ -150,19 +149,19 @@ fn exclude(mut map: Map, paths: &[&[String]]) -> Map {
         if deeper.is_empty() {
             continue;
         }
-        match value {
-            Value::Object(inner) => *inner = exclude(std::mem::take(inner), &deeper),
-            Value::Array(items) => {
-                for item in items.iter_mut() {
-                    if let Value::Object(inner) = item {
-                        *inner = exclude(std::mem::take(inner), &deeper);
-                    }
-                }
-            }
-            _ => {}
-        }
+        exclude_within(value, &deeper);
     }
     map
+}
+
+/// The deeper paths of an exclusion, applied to the value of a field: to a document,
+/// and through arrays (nested ones included) to each document in them.
+fn exclude_within(value: &mut Value, deeper: &[&[String]]) {
+    match value {
+        Value::Object(inner) => *inner = exclude(std::mem::take(inner), deeper),
+        Value::Array(items) => items.iter_mut().for_each(|item| exclude_within(item, deeper)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +193,36 @@ mod tests {
             json!({"_id": "x", "list": [{"a": 1}, 3]})
         );
         assert_eq!(project(r#"{"_id":false}"#, doc), json!({"script": "s", "list": [{"a": 1, "b": 2}, 3]}));
+    }
+
+    /// (fields, document, MongoDB's projection of it), a row per rule.
+    #[test]
+    fn each_rule_gives_mongodbs_projection() {
+        let grid = json!({"_id": "x", "grid": [[{"k": "a", "j": 1}], {"k": "b"}, 3], "z": 0});
+        let rows = [
+            // Inclusion reaches into arrays nested in arrays; scalars in them are dropped.
+            (r#"{"grid.k":1}"#, grid.clone(), json!({"_id": "x", "grid": [[{"k": "a"}], {"k": "b"}]})),
+            (
+                r#"{"grid.k":1,"_id":0}"#,
+                json!({"grid": [[[{"k": 1}], 2], []]}),
+                json!({"grid": [[[{"k": 1}]], []]}),
+            ),
+            // A document without the field stays, empty; a scalar at the path goes.
+            (r#"{"a.b":1}"#, json!({"_id": "x", "a": {"c": 1}}), json!({"_id": "x", "a": {}})),
+            (r#"{"a.b":1}"#, json!({"_id": "x", "a": 5}), json!({"_id": "x"})),
+            // Exclusion too, leaving scalars alone.
+            (r#"{"grid.k":0}"#, grid, json!({"_id": "x", "grid": [[{"j": 1}], {}, 3], "z": 0})),
+            (
+                r#"{"a.b.c":0}"#,
+                json!({"a": [[{"b": [{"c": 1, "d": 2}]}]]}),
+                json!({"a": [[{"b": [{"d": 2}]}]]}),
+            ),
+            // Included fields keep their stored order, `_id` first.
+            (r#"{"b":1,"a":1}"#, json!({"a": 1, "_id": "x", "b": 2}), json!({"_id": "x", "a": 1, "b": 2})),
+        ];
+        for (fields, doc, expected) in rows {
+            assert_eq!(project(fields, doc.clone()), expected, "{fields} on {doc}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod path;
 
 pub use extjson::{ExtJsonError, Wire};
 pub use order::{compare, compare_same_type};
-pub use path::lookup;
+pub use path::{lookup, reach, Reached};
 
 use indexmap::IndexMap;
 

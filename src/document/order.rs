@@ -32,9 +32,14 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Date(x), Value::Date(y)) => x.cmp(y),
         (Value::Array(x), Value::Array(y)) => compare_seq(x.iter(), y.iter()),
+        // BSON order: field by field in stored order, each by its value's type, then
+        // its name, then its value; a prefix sorts first.
         (Value::Object(x), Value::Object(y)) => {
-            for (ex, ey) in x.iter().zip(y.iter()) {
-                let ord = compare(ex.1, ey.1).then_with(|| ex.0.as_bytes().cmp(ey.0.as_bytes()));
+            for ((kx, vx), (ky, vy)) in x.iter().zip(y.iter()) {
+                let ord = type_rank(vx)
+                    .cmp(&type_rank(vy))
+                    .then_with(|| kx.as_bytes().cmp(ky.as_bytes()))
+                    .then_with(|| compare(vx, vy));
                 if ord != Ordering::Equal {
                     return ord;
                 }
@@ -79,6 +84,11 @@ fn as_f64(v: &Value) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn v(j: serde_json::Value) -> Value {
+        Value::from_extended_json(j).unwrap()
+    }
 
     #[test]
     fn types_order_as_mongodb_orders_them() {
@@ -97,6 +107,39 @@ mod tests {
         ];
         for pair in ascending.windows(2) {
             assert_eq!(compare(&pair[0], &pair[1]), Ordering::Less, "{pair:?}");
+        }
+    }
+
+    /// (a, b, MongoDB's order of a to b): BSON comparison order.
+    #[test]
+    fn each_rule_gives_mongodbs_order() {
+        use Ordering::*;
+        let rows = [
+            // Embedded documents: field by field in stored order; type, then name, then value.
+            (json!({"a": 1}), json!({"b": 0}), Less),
+            (json!({"b": 1}), json!({"a": 2}), Greater),
+            (json!({"b": 1}), json!({"a": "x"}), Less),
+            (json!({"z": 1}), json!({"a": "x"}), Less),
+            (json!({"a": 1}), json!({"a": 2}), Less),
+            (json!({"a": 1}), json!({"a": 1.0}), Equal),
+            (json!({"a": 1}), json!({"a": 1, "b": 0}), Less),
+            (json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1}), Less),
+            (json!({"a": null}), json!({"a": 0}), Less),
+            (json!({}), json!({"a": null}), Less),
+            // Arrays (as values): element by element, a prefix first.
+            (json!([1, 2]), json!([1, 3]), Less),
+            (json!([1]), json!([1, 0]), Less),
+            (json!([2]), json!([1, 5]), Greater),
+            (json!(["a"]), json!([5]), Greater),
+            // Numbers compare across int and double; strings by bytes.
+            (json!(2), json!(2.5), Less),
+            (json!("B"), json!("a"), Less),
+            (json!("é"), json!("z"), Greater),
+            (json!({"$date": 5}), json!({"$date": 6}), Less),
+        ];
+        for (a, b, expected) in rows {
+            assert_eq!(compare(&v(a.clone()), &v(b.clone())), expected, "{a} vs {b}");
+            assert_eq!(compare(&v(b.clone()), &v(a.clone())), expected.reverse(), "{b} vs {a}");
         }
     }
 }

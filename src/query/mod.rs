@@ -4,6 +4,7 @@
 
 mod matching;
 mod parse;
+mod pcre;
 
 use crate::document::Value;
 use regex::Regex;

@@ -1,17 +1,16 @@
 //! Extended JSON text into the filter tree, refusing anything outside the subset.
 
+use super::pcre::compile;
 use super::{Cond, ElemMatch, Expr, Pattern};
 use crate::document::Value;
 use crate::params::valid_path;
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde_json::{Map, Value as Json};
 
-/// Longest raw `query` accepted, deepest nesting, and the regex limits; generous
+/// Longest raw `query` accepted and deepest nesting (regex limits: `pcre.rs`); generous
 /// for any real filter, small enough that no request can be made expensive.
 pub const MAX_QUERY_LEN: usize = 4096;
 pub const MAX_DEPTH: usize = 12;
-const MAX_REGEX_LEN: usize = 512;
-const MAX_REGEX_SIZE: usize = 256 * 1024;
 
 /// Why a query was refused; only ever shown as the generic 400.
 #[derive(Debug)]
@@ -176,10 +175,7 @@ fn not(json: &Json) -> Parsed<Vec<Cond>> {
             Pattern::Value(_) => Err(Invalid),
         },
         Json::Object(map) if !map.is_empty() && is_operator_object(map)? => operators(map),
-        Json::String(text) => match slashed(text) {
-            Some((pattern, options)) => Ok(vec![Cond::Regex(compile(pattern, options)?)]),
-            None => Err(Invalid),
-        },
+        // MongoDB: "$not needs a regex or a document"; a string is neither.
         _ => Err(Invalid),
     }
 }
@@ -196,41 +192,13 @@ fn elem_match(json: &Json) -> Parsed<ElemMatch> {
     }
 }
 
-/// `$regex` with its `$options`: a string, possibly `/pattern/flags`.
+/// `$regex` with its `$options`: the string is always the pattern itself (a
+/// `/pattern/flags` literal is shell syntax, not part of the string).
 fn regex_operator(arg: &Json, options: Option<&Json>) -> Parsed<Regex> {
-    let text = arg.as_str().ok_or(Invalid)?;
-    let explicit = match options {
-        Some(o) => Some(o.as_str().ok_or(Invalid)?),
-        None => None,
+    let pattern = arg.as_str().ok_or(Invalid)?;
+    let options = match options {
+        Some(o) => o.as_str().ok_or(Invalid)?,
+        None => "",
     };
-    match (slashed(text), explicit) {
-        (Some((pattern, flags)), None) => compile(pattern, flags),
-        (Some(_), Some(_)) => Err(Invalid),
-        (None, flags) => compile(text, flags.unwrap_or("")),
-    }
-}
-
-/// `/pattern/flags`, as the MongoDB shell writes a regex literal.
-fn slashed(text: &str) -> Option<(&str, &str)> {
-    let body = text.strip_prefix('/')?;
-    let end = body.rfind('/')?;
-    Some((&body[..end], &body[end + 1..]))
-}
-
-/// Compiles on the linear-time `regex` engine, within a size limit.
-fn compile(pattern: &str, options: &str) -> Parsed<Regex> {
-    if pattern.len() > MAX_REGEX_LEN {
-        return Err(Invalid);
-    }
-    let mut builder = RegexBuilder::new(pattern);
-    for flag in options.chars() {
-        match flag {
-            'i' => builder.case_insensitive(true),
-            'm' => builder.multi_line(true),
-            's' => builder.dot_matches_new_line(true),
-            'x' => builder.ignore_whitespace(true),
-            _ => return Err(Invalid),
-        };
-    }
-    builder.size_limit(MAX_REGEX_SIZE).dfa_size_limit(MAX_REGEX_SIZE).build().map_err(|_| Invalid)
+    compile(pattern, options)
 }

@@ -70,8 +70,14 @@ async fn every_operator_gives_mongodbs_result() {
         (r#"{"scriptError":{"$gte":null}}"#, &["q1", "q3", "q4"]),
         (r#"{"name":{"$regex":"^g","$options":"i"}}"#, &["q1"]),
         (r#"{"name":{"$regex":"^g"}}"#, &[]),
-        (r#"{"name":{"$regex":"/^G/"}}"#, &["q1"]),
-        (r#"{"name":{"$regex":"/^g/i"}}"#, &["q1"]),
+        // A string is the pattern itself, never a `/pattern/flags` literal.
+        (r#"{"name":{"$regex":"/^G/"}}"#, &[]),
+        (r#"{"name":{"$regex":"/^g/i"}}"#, &[]),
+        (r#"{"name":{"$regex":"^gug","$options":"iu"}}"#, &["q1"]),
+        // `\w` is ASCII-only, as PCRE runs it for MongoDB; literal non-ASCII text matches.
+        (r#"{"name":{"$regex":"^\\w+$"}}"#, &["q1", "q2", "q3"]),
+        (r#"{"name":{"$regex":"^n\\w+ros$"}}"#, &[]),
+        (r#"{"name":{"$regex":"^n.meros$"}}"#, &["q4"]),
         (r#"{"name":{"$regex":"^ n ú","$options":"x"}}"#, &["q4"]),
         (r#"{"name":{"$regularExpression":{"pattern":"o$","options":""}}}"#, &["q3"]),
         // Arrays: an element matches, or the whole array does.
@@ -101,7 +107,6 @@ async fn every_operator_gives_mongodbs_result() {
         (r#"{"$and":[{"type":"webhook-incoming"},{"enabled":true}]}"#, &["q4"]),
         (r#"{"$nor":[{"type":"webhook-incoming"},{"name":"Echo"}]}"#, &["q1"]),
         (r#"{"name":{"$not":{"$regex":"^G"}}}"#, &["q2", "q3", "q4"]),
-        (r#"{"name":{"$not":"/^g/i"}}"#, &["q2", "q3", "q4"]),
         (r#"{"retryCount":{"$not":{"$gt":3}}}"#, &["q2", "q3", "q4"]),
         (r#"{"retryCount":{"$gt":1,"$lt":3}}"#, &["q2"]),
     ];
@@ -169,6 +174,7 @@ async fn malformed_or_forbidden_queries_are_400s_quoting_them() {
         r#"{"a":{"$eq":{"$gt":1}}}"#,
         r#"{"a":{"$exists":"yes"}}"#,
         r#"{"a":{"$not":5}}"#,
+        r#"{"a":{"$not":"/^g/i"}}"#,
         r#"{"a":{"$not":{}}}"#,
         r#"{"a":{"$elemMatch":5}}"#,
         r#"{"a.$b":1}"#,

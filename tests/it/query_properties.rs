@@ -212,3 +212,73 @@ proptest! {
         }
     }
 }
+
+/// A stored value of any type the comparator knows, nested a little.
+fn any_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        prop::collection::vec(any_value_but_array(), 0..3).prop_map(Value::Array),
+        any_value_but_array(),
+    ]
+}
+
+/// The same, but never an array at the top.
+fn any_value_but_array() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-3i64..4).prop_map(Value::Int),
+        (-3i64..4).prop_map(|i| Value::Double(i as f64 / 2.0)),
+        prop::sample::select(vec!["", "a", "B", "ab", "é", "z"]).prop_map(|s| Value::String(s.into())),
+        (0i64..3).prop_map(Value::Date),
+    ];
+    let value = leaf.prop_recursive(2, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            prop::collection::vec((prop::sample::select(vec!["a", "b"]), inner), 0..3)
+                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    });
+    value.prop_filter("not an array", |v| !matches!(v, Value::Array(_)))
+}
+
+fn field_doc(v: &Value) -> Value {
+    Value::Object([("f".to_owned(), v.clone())].into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The comparator behind `sort` is a total preorder: antisymmetric, transitive.
+    #[test]
+    fn sort_order_is_a_total_preorder(a in any_value(), b in any_value(), c in any_value()) {
+        use std::cmp::Ordering::*;
+        use rc_integrations::document::compare;
+        prop_assert_eq!(compare(&a, &b), compare(&b, &a).reverse());
+        prop_assert_eq!(compare(&a, &a), Equal);
+        if compare(&a, &b) != Greater && compare(&b, &c) != Greater {
+            prop_assert_ne!(compare(&a, &c), Greater, "{:?} {:?} {:?}", a, b, c);
+        }
+    }
+
+    /// `$gt`, `$lt`, `$gte`, `$lte` and `$eq` agree with the sort order on values of one
+    /// type (arrays left out: a condition on an array also looks at its elements).
+    #[test]
+    fn comparisons_agree_with_the_sort_order(a in any_value_but_array(), b in any_value_but_array()) {
+        use rc_integrations::document::{compare, compare_same_type};
+        prop_assume!(!matches!(b, Value::Null));
+        let Some(order) = compare_same_type(&a, &b) else { return Ok(()) };
+        prop_assert_eq!(order, compare(&a, &b));
+        let doc = field_doc(&a);
+        for (op, expected) in [
+            ("$gt", order.is_gt()),
+            ("$lt", order.is_lt()),
+            ("$gte", order.is_ge()),
+            ("$lte", order.is_le()),
+            ("$eq", order.is_eq()),
+        ] {
+            let query = format!(r#"{{"f":{{"{op}":{}}}}}"#, b.to_stored());
+            let filter = Filter::parse(&query).unwrap();
+            prop_assert_eq!(filter.matches(&doc), expected, "{}", query);
+        }
+    }
+}
