@@ -125,8 +125,7 @@ impl Service {
 
         let listing = request.listing.as_ref().map_err(Clone::clone)?;
         reader.run(fetch::listing_round(&reader.facts, &wants, &room)).await?;
-        let integrations = reader.facts.take_integrations();
-        let selected = select::select(integrations, &visibility, listing.filter.as_ref(), &listing.sort);
+        let selected = select_within_budget(reader.facts.take_integrations(), &visibility, listing).await?;
         Ok(page::respond(
             selected,
             listing.offset,
@@ -135,6 +134,30 @@ impl Service {
             self.pages.max_response_bytes,
         ))
     }
+}
+
+/// Rooms up to this many integrations, without a `query`, are selected in place: a
+/// blocking thread would cost more than the work.
+const INLINE_SELECTION_MAX: usize = 1000;
+
+/// Selection (visibility ∧ query, sort) within its CPU budget (`select::SELECT_BUDGET`;
+/// past it, the 503), on a blocking thread when it may be heavy, so that one costly
+/// request never stalls the others a local server or a runtime is answering.
+async fn select_within_budget(
+    integrations: Vec<model::Integration>,
+    visibility: &access::Visibility,
+    listing: &request::Listing,
+) -> Result<Vec<model::Integration>, ApiError> {
+    let deadline = std::time::Instant::now() + select::SELECT_BUDGET;
+    if listing.filter.is_none() && integrations.len() <= INLINE_SELECTION_MAX {
+        return select::select_within(integrations, visibility, None, &listing.sort, deadline);
+    }
+    let (visibility, filter, sort) = (visibility.clone(), listing.filter.clone(), listing.sort.clone());
+    tokio::task::spawn_blocking(move || {
+        select::select_within(integrations, &visibility, filter.as_ref(), &sort, deadline)
+    })
+    .await
+    .map_err(|_| ApiError::Unavailable)?
 }
 
 /// Room access (contract §5a): decided on what has been read, reading one more round
