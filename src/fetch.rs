@@ -177,7 +177,7 @@ impl Facts {
             },
             RoomRef::Name(_) => {
                 let rooms = &self.rooms_named;
-                rooms.iter().find(|r| r.kind == "c" || r.kind == "l").or(rooms.first()).cloned()
+                rooms.iter().find(|r| r.is_channel()).or(rooms.first()).cloned()
             }
         }
     }

@@ -38,6 +38,14 @@ pub struct RoomRecord {
     pub department_id: Option<String>,
 }
 
+impl RoomRecord {
+    /// A public channel (`c`) or an omnichannel room (`l`): the rooms this endpoint lists;
+    /// private groups and direct messages count as not found, as in Rocket.Chat.
+    pub fn is_channel(&self) -> bool {
+        self.kind == "c" || self.kind == "l"
+    }
+}
+
 /// Rocket.Chat's team types (`rocketchat_team.type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TeamType {

@@ -3,8 +3,7 @@
 use crate::error::ApiError;
 use crate::model::RoomRecord;
 
-/// The room if it exists and is a channel (`c`) or omnichannel room (`l`); private
-/// groups and direct messages count as not found, as in Rocket.Chat.
+/// The room if it exists and is a channel ([`RoomRecord::is_channel`]).
 pub fn require_channel(room: Option<RoomRecord>) -> Result<RoomRecord, ApiError> {
-    room.filter(|r| r.kind == "c" || r.kind == "l").ok_or(ApiError::RoomNotFound)
+    room.filter(RoomRecord::is_channel).ok_or(ApiError::RoomNotFound)
 }
