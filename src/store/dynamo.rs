@@ -56,7 +56,8 @@ impl DynamoStore {
     }
 
     async fn read_round(&self, round: &Round) -> Result<Fetched, StoreError> {
-        let cached = self.cached_permissions();
+        let asks_permissions = round.keys.iter().any(|k| matches!(k, Key::Permission(_)));
+        let cached = asks_permissions.then(|| self.cached_permissions()).flatten();
         let (keys, cached_records): (Vec<&Key>, Vec<(Key, Record)>) = match cached {
             Some(records) => {
                 (round.keys.iter().filter(|k| !matches!(k, Key::Permission(_))).collect(), records)
