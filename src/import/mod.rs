@@ -10,6 +10,7 @@ mod array;
 mod checks;
 mod convert;
 mod members;
+mod progress;
 mod prune;
 mod read;
 mod resolve;
@@ -146,6 +147,7 @@ impl CheckedExport {
 /// The validation pass: every document converted and checked, nothing kept but
 /// the room targets, what the checks need, the counts and the errors. Returns how many items the export makes.
 fn validate(dir: &Path, options: ImportOptions) -> Result<(Converter, Summary, usize), ImportError> {
+    let mut progress = progress::Progress::start("documents checked", None);
     let converter = Converter { options, resolver: Resolver::read(dir) };
     let mut summary = Summary::default();
     let mut errors = Vec::new();
@@ -153,6 +155,7 @@ fn validate(dir: &Path, options: ImportOptions) -> Result<(Converter, Summary, u
     let mut items = 0;
     let mut checks = checks::Checks::default();
     each_document(dir, |collection, doc| {
+        progress.add(1);
         let checked = doc.and_then(|doc| {
             let converted = converter.convert(collection, &doc, &mut summary)?;
             checks.document(collection, &doc)?;
@@ -168,6 +171,7 @@ fn validate(dir: &Path, options: ImportOptions) -> Result<(Converter, Summary, u
         }
         ControlFlow::Continue(())
     });
+    progress.finish();
     if unreported > 0 {
         errors.push(format!("… and {unreported} more errors"));
     }

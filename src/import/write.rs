@@ -1,6 +1,7 @@
 //! Writing: BatchWriteItem batches of 25 items, several in flight at once,
 //! unprocessed items retried with backoff, progress on stderr.
 
+use super::progress::Progress;
 use super::table::Table;
 use super::ImportError;
 use crate::config::TableNames;
@@ -9,12 +10,11 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use futures::{StreamExt, TryStreamExt};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// DynamoDB's limit of requests per BatchWriteItem.
 pub const BATCH: usize = 25;
-const PROGRESS_EVERY: usize = 50_000;
 /// Rounds in a row in which DynamoDB accepts none of a batch's items before giving
 /// up (the backoff between them grows to 5 s).
 const STALLED_ROUNDS: u32 = 15;
@@ -75,7 +75,7 @@ pub async fn write_batches(
     batches: mpsc::Receiver<Batch>,
     total: usize,
 ) -> Result<usize, ImportError> {
-    let mut progress = Progress::new(total);
+    let mut progress = Progress::start("items written", Some(total));
     futures::stream::unfold(batches, |mut rx| async move { rx.recv().await.map(|batch| (batch, rx)) })
         .map(|batch| put_batch(client, tables, batch))
         .buffer_unordered(concurrency())
@@ -85,7 +85,7 @@ pub async fn write_batches(
         })
         .await?;
     progress.finish();
-    Ok(progress.written)
+    Ok(progress.done)
 }
 
 async fn put_batch(client: &Client, tables: &TableNames, batch: Batch) -> Result<usize, ImportError> {
@@ -164,36 +164,6 @@ where
         _ => format!("{table}: {short}"),
     };
     ImportError::Write(line)
-}
-
-/// Items written so far, reported on stderr every [`PROGRESS_EVERY`] items.
-struct Progress {
-    total: usize,
-    written: usize,
-    started: Instant,
-}
-
-impl Progress {
-    fn new(total: usize) -> Self {
-        Progress { total, written: 0, started: Instant::now() }
-    }
-
-    fn add(&mut self, items: usize) {
-        let before = self.written / PROGRESS_EVERY;
-        self.written += items;
-        if self.written / PROGRESS_EVERY > before {
-            eprintln!("  {}/{} items written ({:.0} items/s)", self.written, self.total, self.rate());
-        }
-    }
-
-    fn finish(&self) {
-        let seconds = self.started.elapsed().as_secs_f64();
-        eprintln!("wrote {} items in {seconds:.1} s ({:.0} items/s)", self.written, self.rate());
-    }
-
-    fn rate(&self) -> f64 {
-        self.written as f64 / self.started.elapsed().as_secs_f64().max(1e-9)
-    }
 }
 
 #[cfg(test)]
