@@ -24,7 +24,8 @@ cargo build --release --bin bootstrap --no-default-features --example hello_lamb
 # default (`local`) feature, which is not what Lambda runs.
 bins="$(mktemp -d)"
 trap 'rm -rf "$bins"' EXIT
-cp target/release/bootstrap target/release/examples/hello_lambda "$bins/"
+target="${CARGO_TARGET_DIR:-target}"
+cp "$target/release/bootstrap" "$target/release/examples/hello_lambda" "$bins/"
 
 # The embedded emulator, always: the warm-up call must hit an endpoint that answers at once.
 env -u AWS_ENDPOINT_URL_DYNAMODB \

@@ -12,12 +12,13 @@ seconds="${2:-60}"
 half=$(( (seconds + 1) / 2 ))
 
 profile="${LOAD_PROFILE:-release}"
+target="${CARGO_TARGET_DIR:-target}"
 if [[ "$profile" == release ]]; then
     cargo build --release --quiet --bin rc-integrations --example load
-    bin=target/release
+    bin="$target/release"
 else
     cargo build --quiet --bin rc-integrations --example load
-    bin=target/debug
+    bin="$target/debug"
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 env -u AWS_ENDPOINT_URL_DYNAMODB RUST_LOG=warn "$bin/rc-integrations" serve --port "$port" >/dev/null 2>&1 &
