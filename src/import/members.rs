@@ -4,14 +4,13 @@
 use super::read::Doc;
 use crate::document::Value;
 use crate::model::{TeamType, MAX_KEY_BYTES};
-use crate::store::items::{self, Item};
-use crate::store::Key;
+use crate::store::items::{self, Item, Scope};
 
 /// `rocketchat_subscription`: user `u._id` has joined room `rid`.
 pub fn subscription(doc: &Doc) -> Result<Item, String> {
     let room = key_string(doc, "/rid", "rid")?;
     let user = key_string(doc, "/u/_id", "u._id")?;
-    Ok(membership(Key::Subscription { room, user }))
+    Ok(items::membership_item(Scope::Room, &room, &user))
 }
 
 /// `rocketchat_team`: `type` 0 is public, 1 private.
@@ -24,18 +23,14 @@ pub fn team(doc: &Doc) -> Result<Item, String> {
 pub fn team_member(doc: &Doc) -> Result<Item, String> {
     let team = key_string(doc, "/teamId", "teamId")?;
     let user = key_string(doc, "/userId", "userId")?;
-    Ok(membership(Key::TeamMember { team, user }))
+    Ok(items::membership_item(Scope::Team, &team, &user))
 }
 
 /// `rocketchat_livechat_department_agents`: agent `agentId` serves department `departmentId`.
 pub fn department_agent(doc: &Doc) -> Result<Item, String> {
     let department = key_string(doc, "/departmentId", "departmentId")?;
     let user = key_string(doc, "/agentId", "agentId")?;
-    Ok(membership(Key::DepartmentAgent { department, user }))
-}
-
-fn membership(key: Key) -> Item {
-    items::membership_item(&key).expect("a membership key has a membership item")
+    Ok(items::membership_item(Scope::Department, &department, &user))
 }
 
 /// A string that becomes part of a table key: DynamoDB refuses empty key values

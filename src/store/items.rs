@@ -44,9 +44,27 @@ pub const UNPLACED: &str = "-";
 
 /// Memberships share one table: the scope says of what (`room:…`, `team:…`,
 /// `department:…`), the sort key `userId` says who.
-const SUBSCRIPTION_SCOPE: &str = "room:";
-const TEAM_SCOPE: &str = "team:";
-const DEPARTMENT_SCOPE: &str = "department:";
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A subscription to a room.
+    Room,
+    /// A membership of a team.
+    Team,
+    /// An omnichannel agent of a department.
+    Department,
+}
+
+impl Scope {
+    const ALL: [Scope; 3] = [Scope::Room, Scope::Team, Scope::Department];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Scope::Room => "room:",
+            Scope::Team => "team:",
+            Scope::Department => "department:",
+        }
+    }
+}
 
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -87,8 +105,10 @@ pub fn locate<'t>(key: &Key, tables: &'t TableNames) -> (&'t str, Item) {
         Key::Permission(id) => (&tables.permissions, one(attr::ID, id)),
         Key::Room(id) => (&tables.rooms, one(attr::ID, id)),
         Key::Team(id) => (&tables.teams, one(attr::ID, id)),
-        Key::Subscription { .. } | Key::TeamMember { .. } | Key::DepartmentAgent { .. } => {
-            (&tables.memberships, membership_item(key).unwrap_or_default())
+        Key::Subscription { room, user } => (&tables.memberships, membership_item(Scope::Room, room, user)),
+        Key::TeamMember { team, user } => (&tables.memberships, membership_item(Scope::Team, team, user)),
+        Key::DepartmentAgent { department, user } => {
+            (&tables.memberships, membership_item(Scope::Department, department, user))
         }
     }
 }
@@ -198,29 +218,22 @@ fn team_from(item: &Item) -> TeamType {
     code.map_or(TeamType::Private, TeamType::from_code)
 }
 
-/// The item recording a subscription, team membership or department agent; `None`
-/// for the other keys.
-pub fn membership_item(key: &Key) -> Option<Item> {
-    let (scope, id, user) = match key {
-        Key::Subscription { room, user } => (SUBSCRIPTION_SCOPE, room, user),
-        Key::TeamMember { team, user } => (TEAM_SCOPE, team, user),
-        Key::DepartmentAgent { department, user } => (DEPARTMENT_SCOPE, department, user),
-        _ => return None,
-    };
-    Some(Item::from([(attr::SCOPE.into(), s(format!("{scope}{id}"))), (attr::USER_ID.into(), s(user))]))
+/// The item recording that `user` is a member of `id` in `scope`.
+pub fn membership_item(scope: Scope, id: &str, user: &str) -> Item {
+    Item::from([(attr::SCOPE.into(), s(format!("{}{id}", scope.prefix()))), (attr::USER_ID.into(), s(user))])
 }
 
 fn membership_key(item: &Item) -> Option<Key> {
-    let scope = get_str(item, attr::SCOPE)?;
+    let scoped = get_str(item, attr::SCOPE)?;
     let user = get_string(item, attr::USER_ID)?;
-    if let Some(room) = scope.strip_prefix(SUBSCRIPTION_SCOPE) {
-        Some(Key::Subscription { room: room.to_owned(), user })
-    } else if let Some(team) = scope.strip_prefix(TEAM_SCOPE) {
-        Some(Key::TeamMember { team: team.to_owned(), user })
-    } else {
-        let department = scope.strip_prefix(DEPARTMENT_SCOPE)?.to_owned();
-        Some(Key::DepartmentAgent { department, user })
-    }
+    let (scope, id) =
+        Scope::ALL.iter().find_map(|scope| Some((*scope, scoped.strip_prefix(scope.prefix())?)))?;
+    let id = id.to_owned();
+    Some(match scope {
+        Scope::Room => Key::Subscription { room: id, user },
+        Scope::Team => Key::TeamMember { team: id, user },
+        Scope::Department => Key::DepartmentAgent { department: id, user },
+    })
 }
 
 /// One stored copy of an integration: under a room id, under `all_public_channels`,
