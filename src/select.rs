@@ -21,19 +21,9 @@ const CHECK_EVERY: usize = 16;
 /// Visible integrations that match the caller's filter, each once (an integration
 /// may reach the room through more than one target), sorted by `sort` then `_id`.
 /// The filter is an extra condition: it can only remove items visibility allows.
-pub fn select(
-    integrations: Vec<Integration>,
-    visibility: &Visibility,
-    filter: Option<&Filter>,
-    sort: &Sort,
-) -> Vec<Integration> {
-    let far = Instant::now() + Duration::from_secs(24 * 3600);
-    select_within(integrations, visibility, filter, sort, far).unwrap_or_default()
-}
-
-/// [`select`] within a time budget: past `deadline` (checked as the work goes, every
-/// few integrations and around the sort), the answer is `ApiError::Unavailable`, the
-/// contract's 503 with `Retry-After`, rather than a request that runs on.
+/// Past `deadline` (checked as the work goes, every few integrations and around the
+/// sort), the answer is `ApiError::Unavailable`, the contract's 503 with `Retry-After`,
+/// rather than a request that runs on.
 pub fn select_within(
     integrations: Vec<Integration>,
     visibility: &Visibility,
@@ -171,7 +161,9 @@ mod tests {
     fn sorted(sort: &str, docs: &[(&str, serde_json::Value)]) -> Vec<String> {
         let items = docs.iter().map(|(id, d)| integration(id, d.clone())).collect();
         let sort = Sort::parse(Some(sort)).unwrap();
-        select(items, &Visibility::Everything, None, &sort).into_iter().map(|i| i.id).collect()
+        let deadline = Instant::now() + SELECT_BUDGET;
+        let selected = select_within(items, &Visibility::Everything, None, &sort, deadline).unwrap();
+        selected.into_iter().map(|i| i.id).collect()
     }
 
     /// Documents and the order MongoDB gives them, a block per rule.
