@@ -11,11 +11,17 @@ use rc_integrations::model::Integration;
 use rc_integrations::params::{Count, Offset, Sort};
 use rc_integrations::projection::Projection;
 use rc_integrations::query::Filter;
+use rc_integrations::page::Window;
 use rc_integrations::{page, select};
 use serde_json::json;
 
-/// A room of `n` integrations shaped like the contract's Guggy example.
+/// A room of `n` integrations shaped like the contract's Guggy example, as the store
+/// hands them to the pipeline: each with its head and its stored text.
 fn room(n: usize) -> Vec<Integration> {
+    documents(n).into_iter().map(|(id, doc)| Integration::of_document(id, &doc)).collect()
+}
+
+fn documents(n: usize) -> Vec<(String, Value)> {
     (0..n)
         .map(|i| {
             let doc = json!({
@@ -31,7 +37,7 @@ fn room(n: usize) -> Vec<Integration> {
                 "_createdBy": {"username": "graywolf336", "_id": format!("user{}", i % 10)},
                 "_updatedAt": {"$date": 1_483_635_965_660_i64},
             });
-            Integration { id: format!("int{i:07}"), doc: Value::from_extended_json(doc).unwrap() }
+            (format!("int{i:07}"), Value::from_extended_json(doc).unwrap())
         })
         .collect()
 }
@@ -82,15 +88,15 @@ class Script {{
 
 /// The same room, each integration carrying a real-sized script.
 fn scripted_room(n: usize) -> Vec<Integration> {
-    room(n)
+    documents(n)
         .into_iter()
         .enumerate()
-        .map(|(i, mut integration)| {
-            if let Value::Object(map) = &mut integration.doc {
+        .map(|(i, (id, mut doc))| {
+            if let Value::Object(map) = &mut doc {
                 map.insert("script".into(), Value::String(script(i)));
                 map.insert("scriptCompiled".into(), Value::String(script(i).replace("  ", " ")));
             }
-            integration
+            Integration::of_document(id, &doc)
         })
         .collect()
 }
@@ -171,9 +177,11 @@ fn worst_case(c: &mut Criterion) {
         let integrations = scripted_room(n);
         let mut group = c.benchmark_group(format!("worst_case_{n}"));
         group.sample_size(10);
+        let window = Window::of(Offset(0), Count::Limit(50));
         let run = |input: Vec<Integration>, filter: Option<&Filter>| {
-            let selected = select::select_within(input, &everything, filter, &sort, unbounded()).unwrap();
-            page::respond(selected, Offset(0), Count::Limit(50), &fields, usize::MAX)
+            let selected =
+                select::select_within(vec![input], &everything, filter, &sort, window, unbounded()).unwrap();
+            page::respond(selected, Offset(0), &fields, usize::MAX)
         };
         group.bench_function(BenchmarkId::new("plain", "page50"), |b| {
             b.iter_batched(|| integrations.clone(), |input| run(input, None), BatchSize::LargeInput)
@@ -198,8 +206,10 @@ fn pipeline(c: &mut Criterion) {
     let typical = r#"{"type":"webhook-outgoing","name":{"$regex":"^gug","$options":"i"},"_createdBy._id":{"$in":["user0","user2","user4"]}}"#;
     let filter = Filter::parse(typical).unwrap();
     let run = |integrations: Vec<Integration>, filter: Option<&Filter>, count: Count| {
-        let selected = select::select_within(integrations, &everything, filter, &sort, unbounded()).unwrap();
-        page::respond(selected, Offset(0), count, &fields, usize::MAX).body
+        let window = Window::of(Offset(0), count);
+        let selected =
+            select::select_within(vec![integrations], &everything, filter, &sort, window, unbounded()).unwrap();
+        page::respond(selected, Offset(0), &fields, usize::MAX).body
     };
     for n in [10, 100, 1_000, 10_000] {
         let integrations = room(n);

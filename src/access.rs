@@ -1,7 +1,7 @@
 //! Authorization: the permission gate (403) and which integrations the caller may see.
 
 use crate::error::ApiError;
-use crate::model::{Integration, PermissionRoles, UserRecord};
+use crate::model::{Head, Kind, PermissionRoles, UserRecord};
 
 pub const MANAGE_OUTGOING: &str = "manage-outgoing-integrations";
 pub const MANAGE_OWN_OUTGOING: &str = "manage-own-outgoing-integrations";
@@ -81,14 +81,11 @@ pub fn authorize(user: &UserRecord, permissions: &PermissionRoles) -> Result<Vis
 }
 
 impl Visibility {
-    pub fn allows(&self, integration: &Integration) -> bool {
-        let doc = &integration.doc;
-        let owned_by = |uid: &str| {
-            doc.get("_createdBy").and_then(|c| c.get("_id")).and_then(|v| v.as_str()) == Some(uid)
-        };
-        let kind = doc.get("type").and_then(|v| v.as_str());
-        let outgoing = kind == Some("webhook-outgoing");
-        let incoming = kind == Some("webhook-incoming");
+    /// Decided on the head alone: no document is read or parsed for it.
+    pub fn allows(&self, head: &Head) -> bool {
+        let owned_by = |uid: &str| head.creator.as_deref() == Some(uid);
+        let outgoing = head.kind == Kind::Outgoing;
+        let incoming = head.kind == Kind::Incoming;
         match self {
             Visibility::Everything => true,
             Visibility::OwnOnly { user_id } => owned_by(user_id),
@@ -117,10 +114,11 @@ mod tests {
         }
     }
 
-    fn integration(kind: &str, creator: Option<&str>) -> Integration {
+    /// The head of a document of `type` `kind` created by `creator`.
+    fn integration(kind: &str, creator: Option<&str>) -> Head {
         let creator = creator.map_or("null".to_owned(), |c| format!(r#"{{"_id":"{c}"}}"#));
         let text = format!(r#"{{"_id":"i","type":"{kind}","_createdBy":{creator}}}"#);
-        Integration { id: "i".into(), doc: Value::from_extended_json_str(&text).unwrap() }
+        Head::of(&Value::from_extended_json_str(&text).unwrap())
     }
 
     /// Contract §4, one row per combination of the four permissions (all-out, all-in,

@@ -18,8 +18,10 @@
 use crate::access::PERMISSIONS;
 use crate::auth::Credentials;
 use crate::error::ApiError;
-use crate::model::{Integration, PermissionRoles, RoomRecord, RoomRef, TokenRecord, UserRecord};
+use crate::model::{Body, Integration, PermissionRoles, RoomRecord, RoomRef, TokenRecord, UserRecord};
+use crate::params::Count;
 use crate::request::ParsedRequest;
+use crate::select::sorts_on_heads;
 use crate::store::items::ALL_PUBLIC_CHANNELS;
 use crate::store::{Cursor, Fetched, Key, PartitionRead, Record, Round, Store};
 use std::collections::HashMap;
@@ -33,16 +35,29 @@ pub struct Wants<'a> {
     /// False when the request will fail before listing, so no integration is read.
     pub listing: bool,
     pub include_all_public_channels: bool,
+    /// The listing can be selected on heads and its page is small: past their first
+    /// page, partitions are read from the heads index and the page's documents by key.
+    pub heads_suffice: bool,
 }
+
+/// The largest page whose documents are read by key after a heads-only listing. By
+/// key each document costs at least 0.5 RCU; a query reads 4 KB of documents for 0.5
+/// RCU, so larger pages read the room's documents whole.
+pub const PAGE_BY_KEY_MAX: u64 = 100;
 
 impl<'a> Wants<'a> {
     pub fn of(request: &'a ParsedRequest, credentials: &'a Credentials) -> Self {
         let room = request.room.as_ref().ok();
+        let heads_suffice = request.listing.as_ref().is_ok_and(|listing| {
+            let small_page = matches!(listing.count, Count::Limit(n) if n <= PAGE_BY_KEY_MAX);
+            listing.filter.is_none() && sorts_on_heads(&listing.sort) && small_page
+        });
         Wants {
             credentials,
             room,
             listing: room.is_some() && request.listing.is_ok(),
             include_all_public_channels: request.include_all_public_channels,
+            heads_suffice,
         }
     }
 
@@ -95,13 +110,22 @@ pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
             None => None,
             Some(read) => Some(read.next.clone()?),
         };
-        Some(PartitionRead { partition: partition.to_owned(), from, to_the_end: true })
+        Some(PartitionRead { partition: partition.to_owned(), from, to_the_end: true, heads_only: wants.heads_suffice })
     });
     Round { partitions: rest.collect(), ..Round::default() }
 }
 
+/// After selection: the documents of the page's integrations whose heads alone were read.
+pub fn documents_round(page: &[Integration]) -> Round {
+    let unread = page.iter().filter_map(|integration| match &integration.body {
+        Body::Unread { target } => Some(Key::Document { id: integration.id.clone(), target: target.to_string() }),
+        Body::Stored(_) => None,
+    });
+    Round { keys: unread.collect(), ..Round::default() }
+}
+
 fn first_page(partition: &str) -> PartitionRead {
-    PartitionRead { partition: partition.to_owned(), from: None, to_the_end: false }
+    PartitionRead { partition: partition.to_owned(), from: None, to_the_end: false, heads_only: false }
 }
 
 /// Everything read so far, and what was asked but not found.
@@ -182,9 +206,23 @@ impl Facts {
         }
     }
 
-    /// Every integration read, partitions in turn; one may appear more than once.
-    pub fn take_integrations(&mut self) -> Vec<Integration> {
-        self.partitions.drain().flat_map(|(_, read)| read.integrations).collect()
+    /// Every integration read, a list per partition, each in the order read; an
+    /// integration may appear in more than one.
+    pub fn take_integrations(&mut self) -> Vec<Vec<Integration>> {
+        self.partitions.drain().map(|(_, read)| read.integrations).collect()
+    }
+
+    /// Gives the page's integrations the documents [`documents_round`] read. One
+    /// deleted since its head was read stays unread (and the page leaves it out).
+    pub fn fill_documents(&mut self, page: &mut [Integration]) {
+        for integration in page {
+            if let Body::Unread { target } = &integration.body {
+                let key = Key::Document { id: integration.id.clone(), target: target.to_string() };
+                if let Some(Some(Record::Document(text))) = self.known.remove(&key) {
+                    integration.body = Body::Stored(text);
+                }
+            }
+        }
     }
 }
 
@@ -230,13 +268,14 @@ mod tests {
     use crate::store::{Fetched, PartitionPage};
 
     fn plan<'a>(credentials: &'a Credentials, room: Option<&'a RoomRef>, listing: bool) -> Wants<'a> {
-        Wants { credentials, room, listing, include_all_public_channels: true }
+        Wants { credentials, room, listing, include_all_public_channels: true, heads_suffice: true }
     }
 
     fn credentials() -> Credentials {
         Credentials::parse(Some("token"), Some("me")).unwrap()
     }
 
+    /// (partition, resumed, to the end); whether heads only is asserted apart.
     fn partitions(round: &Round) -> Vec<(&str, bool, bool)> {
         round.partitions.iter().map(|p| (p.partition.as_str(), p.from.is_some(), p.to_the_end)).collect()
     }
@@ -284,9 +323,33 @@ mod tests {
         let pages = vec![page("r", Some(Cursor::Position(50))), page(ALL_PUBLIC_CHANNELS, None)];
         facts.absorb(first_round(&wants), Fetched { pages, ..Fetched::default() });
         assert_eq!(partitions(&listing_round(&facts, &wants, &room)), [("r", true, true)]);
+        // First pages come whole (a small room is listed from them); the rest as heads
+        // when those suffice.
+        assert!(first_round(&plan(&c, Some(&RoomRef::Id("r".into())), true)).partitions.iter().all(|p| !p.heads_only));
+        assert!(listing_round(&facts, &wants, &room).partitions[0].heads_only);
+        let whole = Wants { heads_suffice: false, ..wants.clone() };
+        assert!(!listing_round(&facts, &whole, &room).partitions[0].heads_only);
         // An access round brings the first page only of partitions not yet started.
         let access = access_round(vec![Key::Team("t".into())], &facts, &wants, &room);
         assert!(access.partitions.is_empty());
+    }
+
+    #[test]
+    fn a_pages_unread_documents_are_read_by_key_and_filled_in() {
+        let doc = crate::document::Value::from_extended_json_str(r#"{"_id":"a"}"#).unwrap();
+        let stored = Integration::of_document("a".into(), &doc);
+        let unread = Integration { id: "b".into(), body: Body::Unread { target: "r".into() }, ..stored.clone() };
+        let gone = Integration { id: "c".into(), ..unread.clone() };
+        let mut page = vec![stored.clone(), unread, gone];
+        let round = documents_round(&page);
+        let key = |id: &str| Key::Document { id: id.into(), target: "r".into() };
+        assert_eq!(round.keys, [key("b"), key("c")]);
+        let mut facts = Facts::default();
+        let records = vec![(key("b"), Record::Document("{}".into()))];
+        facts.absorb(round, Fetched { records, ..Fetched::default() });
+        facts.fill_documents(&mut page);
+        let bodies: Vec<Option<&str>> = page.iter().map(Integration::stored).collect();
+        assert_eq!(bodies, [stored.stored(), Some("{}"), None]);
     }
 
     #[test]

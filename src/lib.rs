@@ -125,14 +125,10 @@ impl Service {
 
         let listing = request.listing.as_ref().map_err(Clone::clone)?;
         reader.run(fetch::listing_round(&reader.facts, &wants, &room)).await?;
-        let selected = select_within_budget(reader.facts.take_integrations(), &visibility, listing).await?;
-        Ok(page::respond(
-            selected,
-            listing.offset,
-            listing.count,
-            &listing.fields,
-            self.pages.max_response_bytes,
-        ))
+        let mut selection = select_within_budget(reader.facts.take_integrations(), &visibility, listing).await?;
+        reader.run(fetch::documents_round(&selection.page)).await?;
+        reader.facts.fill_documents(&mut selection.page);
+        Ok(page::respond(selection, listing.offset, &listing.fields, self.pages.max_response_bytes))
     }
 }
 
@@ -144,17 +140,19 @@ const INLINE_SELECTION_MAX: usize = 1000;
 /// past it, the 503), on a blocking thread when it may be heavy, so that one costly
 /// request never stalls the others a local server or a runtime is answering.
 async fn select_within_budget(
-    integrations: Vec<model::Integration>,
+    partitions: Vec<Vec<model::Integration>>,
     visibility: &access::Visibility,
     listing: &request::Listing,
-) -> Result<Vec<model::Integration>, ApiError> {
+) -> Result<select::Selection, ApiError> {
     let deadline = std::time::Instant::now() + select::SELECT_BUDGET;
-    if listing.filter.is_none() && integrations.len() <= INLINE_SELECTION_MAX {
-        return select::select_within(integrations, visibility, None, &listing.sort, deadline);
+    let window = page::Window::of(listing.offset, listing.count);
+    let size: usize = partitions.iter().map(Vec::len).sum();
+    if listing.filter.is_none() && size <= INLINE_SELECTION_MAX {
+        return select::select_within(partitions, visibility, None, &listing.sort, window, deadline);
     }
     let (visibility, filter, sort) = (visibility.clone(), listing.filter.clone(), listing.sort.clone());
     tokio::task::spawn_blocking(move || {
-        select::select_within(integrations, &visibility, filter.as_ref(), &sort, deadline)
+        select::select_within(partitions, &visibility, filter.as_ref(), &sort, window, deadline)
     })
     .await
     .map_err(|_| ApiError::Unavailable)?

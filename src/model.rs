@@ -2,6 +2,7 @@
 
 use crate::document::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A session: a hashed login token or personal access token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,11 +75,75 @@ impl TeamType {
 /// Roles per permission id, as far as the permission documents exist.
 pub type PermissionRoles = HashMap<String, Vec<String>>;
 
-/// One integration document, with its id lifted out for ordering and de-duplication.
+/// An integration as a request holds it: its id, its [`Head`], and its document as
+/// stored, parsed only if the request needs it (a `query`, a sort on another field,
+/// a projection) and otherwise copied to the page as it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Integration {
     pub id: String,
-    pub doc: Value,
+    pub head: Head,
+    pub body: Body,
+}
+
+impl Integration {
+    /// The integration of a parsed document, as the importer stores it.
+    pub fn of_document(id: String, doc: &Value) -> Integration {
+        Integration { id, head: Head::of(doc), body: Body::Stored(doc.to_stored()) }
+    }
+
+    /// The stored text, once read.
+    pub fn stored(&self) -> Option<&str> {
+        match &self.body {
+            Body::Stored(text) => Some(text),
+            Body::Unread { .. } => None,
+        }
+    }
+}
+
+/// The document of an integration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// Lossless Extended JSON, as [`Value::to_stored`] wrote it.
+    Stored(String),
+    /// Only the head was read (a large room's listing); the document is read by its
+    /// table key (`_id`, `target`) if it lands on the page.
+    Unread { target: Arc<str> },
+}
+
+/// What room visibility and the default sort need of an integration, kept beside its
+/// document (and alone in the heads index) so that a room can be selected, sorted by
+/// `_createdAt` and cut into a page without reading or parsing its documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    pub kind: Kind,
+    /// `_createdBy._id`, when it is a string.
+    pub creator: Option<String>,
+    /// The document's top-level `_createdAt`, whatever its type; `None` when absent.
+    pub created_at: Option<Value>,
+}
+
+/// The sort fields a head answers exactly: sorting on anything else needs documents.
+pub const HEAD_SORT_FIELDS: [&str; 1] = ["_createdAt"];
+
+impl Head {
+    pub fn of(doc: &Value) -> Head {
+        let kind = match doc.get("type").and_then(Value::as_str) {
+            Some("webhook-outgoing") => Kind::Outgoing,
+            Some("webhook-incoming") => Kind::Incoming,
+            _ => Kind::Other,
+        };
+        let creator = doc.get("_createdBy").and_then(|c| c.get("_id")).and_then(Value::as_str);
+        Head { kind, creator: creator.map(str::to_owned), created_at: doc.get("_createdAt").cloned() }
+    }
+}
+
+/// The integration's `type`, as far as visibility tells types apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Outgoing,
+    Incoming,
+    /// Any other `type`, or none.
+    Other,
 }
 
 /// How the caller named the room.

@@ -1,12 +1,36 @@
 //! Paging, projection and the success body, serialized straight to text.
 
-use crate::document::Wire;
+use crate::document::{stored_to_wire, Value, Wire};
 use crate::model::Integration;
 use crate::params::{Count, Offset};
-use crate::projection::Projection;
+use crate::projection::{Projection, ALWAYS_EXCLUDED};
+use crate::select::Selection;
 
 /// Bytes kept free for the body's tail (`],"count":…,"success":true}`).
 const TAIL_RESERVE: usize = 128;
+
+/// The part of the selection a page shows: `skip` integrations, then at most `take`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub skip: usize,
+    pub take: usize,
+}
+
+impl Window {
+    pub fn of(offset: Offset, count: Count) -> Window {
+        let skip = usize::try_from(offset.0).unwrap_or(usize::MAX);
+        let take = match count {
+            Count::All => usize::MAX,
+            Count::Limit(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        Window { skip, take }
+    }
+
+    /// Where the window ends in the whole selection.
+    pub fn end(self) -> usize {
+        self.skip.saturating_add(self.take)
+    }
+}
 
 /// A page: the success body and how many integrations it lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,43 +39,47 @@ pub struct Page {
     pub items: usize,
 }
 
-/// The JSON body of the page at `offset` of at most `count` items, each projected,
+/// The JSON body of the selection's page (at `offset`), each integration projected,
 /// keys in Rocket.Chat's order: `integrations`, `count`, `offset`, `total`, `success`.
+/// Without a projection, a document goes from its stored text to the body unparsed.
 ///
 /// The page also stops before the body would pass `max_bytes` (Lambda refuses
 /// responses over 6 MB): `count` then says how many items came, `total` how many
 /// there are, and a client pages on from `offset + count` as it would after a clamp.
-pub fn respond(
-    selected: Vec<Integration>,
-    offset: Offset,
-    count: Count,
-    fields: &Projection,
-    max_bytes: usize,
-) -> Page {
-    let total = selected.len();
-    let skip = usize::try_from(offset.0).unwrap_or(usize::MAX);
-    let take = match count {
-        Count::All => usize::MAX,
-        Count::Limit(n) => usize::try_from(n).unwrap_or(usize::MAX),
-    };
+pub fn respond(selection: Selection, offset: Offset, fields: &Projection, max_bytes: usize) -> Page {
     let mut body = br#"{"integrations":["#.to_vec();
     let mut items = 0;
-    for integration in selected.into_iter().skip(skip).take(take) {
-        let doc = fields.apply(integration.doc);
-        // Serializing strings, numbers and maps with string keys cannot fail.
-        let entry = serde_json::to_vec(&Wire(&doc)).unwrap_or_default();
-        if items > 0 && body.len() + 1 + entry.len() + TAIL_RESERVE > max_bytes {
-            break;
-        }
+    for integration in selection.page {
+        let before = body.len();
         if items > 0 {
             body.push(b',');
         }
-        body.extend_from_slice(&entry);
+        if let Err(reason) = write_document(&integration, fields, &mut body) {
+            tracing::error!(id = integration.id, reason, "integration left out of the page");
+            body.truncate(before);
+            continue;
+        }
+        if items > 0 && body.len() + TAIL_RESERVE > max_bytes {
+            body.truncate(before);
+            break;
+        }
         items += 1;
     }
+    let total = selection.total;
     let tail = format!(r#"],"count":{items},"offset":{},"total":{total},"success":true}}"#, offset.0);
     body.extend_from_slice(tail.as_bytes());
     Page { body: String::from_utf8(body).unwrap_or_default(), items }
+}
+
+/// Appends one integration as the caller asked to see it.
+fn write_document(integration: &Integration, fields: &Projection, out: &mut Vec<u8>) -> Result<(), &'static str> {
+    let text = integration.stored().ok_or("document not found")?;
+    if fields.is_everything() {
+        return stored_to_wire(text, &ALWAYS_EXCLUDED, out).map_err(|_| "unreadable document");
+    }
+    let doc = Value::from_extended_json_str(text).map_err(|_| "unreadable document")?;
+    // Serializing strings, numbers and maps with string keys cannot fail.
+    serde_json::to_writer(out, &Wire(&fields.apply(doc))).map_err(|_| "unwritable document")
 }
 
 #[cfg(test)]
@@ -59,18 +87,21 @@ mod tests {
     use super::*;
     use crate::document::Value;
 
-    fn items(n: usize) -> Vec<Integration> {
-        (0..n)
+    /// The selection of `n` integrations seen through the window at `offset`, `count`.
+    fn items(n: usize, offset: u64, count: Count) -> Selection {
+        let all: Vec<Integration> = (0..n)
             .map(|i| {
                 let text = format!(r#"{{"_id":"i{i}","name":"n{i}","script":"{}"}}"#, "s".repeat(100));
-                Integration { id: format!("i{i}"), doc: Value::from_extended_json_str(&text).unwrap() }
+                Integration::of_document(format!("i{i}"), &Value::from_extended_json_str(&text).unwrap())
             })
-            .collect()
+            .collect();
+        let window = Window::of(Offset(offset), count);
+        Selection { page: all.into_iter().skip(window.skip).take(window.take).collect(), total: n }
     }
 
     fn page(n: usize, offset: u64, count: Count, fields: Option<&str>, max: usize) -> serde_json::Value {
         let fields = Projection::parse(fields).unwrap();
-        serde_json::from_str(&respond(items(n), Offset(offset), count, &fields, max).body).unwrap()
+        serde_json::from_str(&respond(items(n, offset, count), Offset(offset), &fields, max).body).unwrap()
     }
 
     fn ids(body: &serde_json::Value) -> Vec<&str> {
@@ -97,7 +128,7 @@ mod tests {
 
     #[test]
     fn keys_come_in_rocket_chats_order() {
-        let text = respond(items(1), Offset(0), Count::All, &Projection::default(), usize::MAX).body;
+        let text = respond(items(1, 0, Count::All), Offset(0), &Projection::default(), usize::MAX).body;
         let keys = ["\"integrations\"", "\"count\"", "\"offset\"", "\"total\"", "\"success\""];
         let at: Vec<usize> = keys.iter().map(|k| text.rfind(k).unwrap()).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
@@ -106,7 +137,7 @@ mod tests {
 
     #[test]
     fn a_page_stops_before_the_size_limit_but_never_comes_back_empty() {
-        let one = respond(items(1), Offset(0), Count::All, &Projection::default(), usize::MAX).body.len();
+        let one = respond(items(1, 0, Count::All), Offset(0), &Projection::default(), usize::MAX).body.len();
         let body = page(10, 0, Count::All, None, one * 3);
         let got = body["count"].as_u64().unwrap();
         assert!((1..10).contains(&got), "{got} items in a body limited to about three");

@@ -35,7 +35,7 @@ fn integrations(prefix: &str, n: usize) -> Vec<Integration> {
         .map(|i| {
             let text = format!(r#"{{"_id":"{prefix}{i:04}","type":"webhook-outgoing"}}"#);
             let doc = crate::document::Value::from_extended_json_str(&text).unwrap();
-            Integration { id: format!("{prefix}{i:04}"), doc }
+            Integration::of_document(format!("{prefix}{i:04}"), &doc)
         })
         .collect()
 }
@@ -115,6 +115,36 @@ async fn a_big_room_is_read_past_its_first_page_only_once_allowed() {
     assert!(answer.result.unwrap().contains(&format!(r#""total":{}"#, FIRST_PAGE_ITEMS * 3 + 1)));
     assert_eq!(rounds.len(), 2);
     assert!(rounds[1].partitions.iter().all(|p| p.partition == "big" && p.to_the_end && p.from.is_some()));
+}
+
+#[tokio::test]
+async fn a_big_rooms_page_reads_heads_then_its_documents_by_key() {
+    let (answer, rounds) = ask(store(), "admin", "roomId=big&count=20&offset=60").await;
+    let body: serde_json::Value = serde_json::from_str(&answer.result.unwrap()).unwrap();
+    assert_eq!((body["count"].as_u64(), body["total"].as_u64()), (Some(20), Some(FIRST_PAGE_ITEMS as u64 * 3 + 1)));
+    let ids: Vec<&str> = body["integrations"].as_array().unwrap().iter().map(|i| i["_id"].as_str().unwrap()).collect();
+    // No `_createdAt` anywhere: by id ("p0000" of all_public_channels comes last).
+    let expected: Vec<String> = (60..80).map(|i| format!("b{i:04}")).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(rounds.len(), 3, "{rounds:?}");
+    assert!(rounds[1].partitions.iter().all(|p| p.partition == "big" && p.heads_only));
+    // The page's documents past the first page, by key; nothing else.
+    let documents: Vec<&Key> = rounds[2].keys.iter().collect();
+    assert_eq!(documents.len(), 20);
+    assert!(documents.iter().all(|k| matches!(k, Key::Document { target, .. } if target == "big")));
+    // By name the room's first page still comes whole, the rest as heads, in one round.
+    let (answer, rounds) = ask(store(), "admin", "roomName=big&offset=10").await;
+    assert!(answer.result.unwrap().contains(r#""count":50"#));
+    assert_eq!(rounds.len(), 3, "name, the partition (first page whole, then heads), documents");
+    assert_eq!(rounds[2].keys.len(), 10, "only the page's documents past the first page");
+    // A page within the first page needs no documents round at all.
+    let (_, rounds) = ask(store(), "admin", "roomName=big").await;
+    assert_eq!(rounds.len(), 2);
+    // A query reads documents whole and needs no round for the page.
+    let (answer, rounds) = ask(store(), "admin", "roomId=big&query=%7B%7D").await;
+    assert_eq!(status(&answer), 200);
+    assert_eq!(rounds.len(), 2);
+    assert!(!rounds[1].partitions[0].heads_only);
 }
 
 #[tokio::test]

@@ -81,6 +81,11 @@ impl Projection {
         Ok(projection)
     }
 
+    /// No projection asked: every field but [`ALWAYS_EXCLUDED`].
+    pub fn is_everything(&self) -> bool {
+        self.mode == Mode::All && !self.hide_id
+    }
+
     /// The document as the caller asked to see it.
     pub fn apply(&self, doc: Value) -> Value {
         let Value::Object(mut map) = doc else { return doc };

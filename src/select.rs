@@ -1,9 +1,16 @@
-//! Selection: the room's integrations the caller may see, in the requested order.
+//! Selection: the room's integrations the caller may see, in the requested order,
+//! cut to the page's window.
+//!
+//! Visibility and a sort on `_createdAt` read each integration's head only; a `query`
+//! or a sort on another field parses just the top-level fields it names. The order is
+//! only settled as far as the window reaches, so a 50-item page of a large room costs
+//! a linear pass, not a full sort.
 
 use crate::access::Visibility;
-use crate::document::{compare, reach, Value};
+use crate::document::{compare, reach, stored_fields, Value};
 use crate::error::ApiError;
-use crate::model::Integration;
+use crate::model::{Integration, HEAD_SORT_FIELDS};
+use crate::page::Window;
 use crate::params::{Direction, Sort};
 use crate::query::Filter;
 use std::cmp::Ordering;
@@ -18,32 +25,105 @@ pub const SELECT_BUDGET: Duration = Duration::from_millis(1000);
 /// The deadline is looked at once every this many integrations (and around the sort).
 const CHECK_EVERY: usize = 16;
 
-/// Visible integrations that match the caller's filter, each once (an integration
-/// may reach the room through more than one target), sorted by `sort` then `_id`.
-/// The filter is an extra condition: it can only remove items visibility allows.
-/// Past `deadline` (checked as the work goes, every few integrations and around the
-/// sort), the answer is `ApiError::Unavailable`, the contract's 503 with `Retry-After`,
-/// rather than a request that runs on.
+/// The integrations on the page, in order, and how many there are in all.
+#[derive(Debug)]
+pub struct Selection {
+    pub page: Vec<Integration>,
+    pub total: usize,
+}
+
+/// Whether a sort can be decided on heads alone.
+pub fn sorts_on_heads(sort: &Sort) -> bool {
+    sort.0.iter().all(|(path, _)| HEAD_SORT_FIELDS.contains(&path.as_str()))
+}
+
+/// Visible integrations that match the caller's filter, each once (an integration may
+/// reach the room through more than one partition), sorted by `sort` then `_id`, and
+/// the `window` of them the page shows. The filter is an extra condition: it can only
+/// remove items visibility allows. Past `deadline` (checked as the work goes, every
+/// few integrations and around the sort), the answer is `ApiError::Unavailable`, the
+/// contract's 503 with `Retry-After`, rather than a request that runs on.
+///
+/// `partitions` are as read, one list per partition (see [`unique`]). A filter or a
+/// sort on fields other than the head's needs every integration's document.
 pub fn select_within(
-    integrations: Vec<Integration>,
+    partitions: Vec<Vec<Integration>>,
     visibility: &Visibility,
     filter: Option<&Filter>,
     sort: &Sort,
+    window: Window,
     deadline: Instant,
-) -> Result<Vec<Integration>, ApiError> {
+) -> Result<Selection, ApiError> {
     let mut clock = Clock { deadline, ticks: 0 };
-    let mut seen = HashSet::with_capacity(integrations.len());
-    let mut chosen = Vec::new();
-    for integration in integrations {
+    let parse = fields_to_parse(filter, sort);
+    let mut chosen: Vec<Chosen> = Vec::new();
+    for integration in unique(partitions) {
         clock.tick()?;
-        let kept = visibility.allows(&integration) && filter.is_none_or(|f| f.matches(&integration.doc));
-        if kept && seen.insert(integration.id.clone()) {
-            chosen.push(integration);
+        if !visibility.allows(&integration.head) {
+            continue;
+        }
+        let doc = match &parse {
+            None => None,
+            Some(fields) => match integration.stored().map(|text| stored_fields(text, fields)) {
+                Some(Ok(doc)) => Some(doc),
+                _ => {
+                    tracing::error!(id = integration.id, "integration without a readable document skipped");
+                    continue;
+                }
+            },
+        };
+        if filter.is_some_and(|f| doc.as_ref().is_some_and(|d| !f.matches(d))) {
+            continue;
+        }
+        chosen.push(Chosen { integration, doc });
+    }
+    let total = chosen.len();
+    let order = window_order(&chosen, sort, window, &mut clock)?;
+    let mut slots: Vec<Option<Chosen>> = chosen.into_iter().map(Some).collect();
+    let page = order.into_iter().filter_map(|i| slots[i].take()).map(|c| c.integration).collect();
+    Ok(Selection { page, total })
+}
+
+/// An integration kept, with the fields parsed for its filter or sort.
+struct Chosen {
+    integration: Integration,
+    doc: Option<Value>,
+}
+
+/// The top-level fields to parse from each document: `None` when heads decide alone.
+fn fields_to_parse(filter: Option<&Filter>, sort: &Sort) -> Option<Vec<String>> {
+    let mut fields = filter.map(Filter::top_level_fields).unwrap_or_default();
+    if !sorts_on_heads(sort) {
+        for (path, _) in &sort.0 {
+            let top = path.split('.').next().unwrap_or(path);
+            if !fields.iter().any(|f| f == top) {
+                fields.push(top.to_owned());
+            }
         }
     }
-    let order = sorted_order(&chosen, sort, &mut clock)?;
-    let mut slots: Vec<Option<Integration>> = chosen.into_iter().map(Some).collect();
-    Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
+    (filter.is_some() || !fields.is_empty()).then_some(fields)
+}
+
+/// Every integration once. Within a partition ids are unique (each partition is keyed
+/// by them); a copy in a smaller partition is dropped when a larger one holds the id.
+/// A partition read in index order is sorted by id and searched; otherwise hashed.
+fn unique(mut partitions: Vec<Vec<Integration>>) -> Vec<Integration> {
+    partitions.retain(|p| !p.is_empty());
+    partitions.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let mut rest = partitions.into_iter();
+    let mut all = rest.next().unwrap_or_default();
+    for other in rest {
+        let sorted = all.windows(2).all(|w| w[0].id < w[1].id);
+        let hashed: HashSet<&str> = if sorted { HashSet::new() } else { all.iter().map(|i| i.id.as_str()).collect() };
+        let known = |id: &str| match sorted {
+            true => all.binary_search_by(|i| i.id.as_str().cmp(id)).is_ok(),
+            false => hashed.contains(id),
+        };
+        let kept: Vec<Integration> = other.into_iter().filter(|i| !known(&i.id)).collect();
+        drop(hashed);
+        all.extend(kept);
+    }
+    all
 }
 
 /// Reads the time once every [`CHECK_EVERY`] ticks.
@@ -69,27 +149,48 @@ impl Clock {
     }
 }
 
-/// The positions of `items` in sorted order. Keys are looked up once per item and
-/// borrowed, not cloned.
-fn sorted_order(items: &[Integration], sort: &Sort, clock: &mut Clock) -> Result<Vec<usize>, ApiError> {
-    let mut keys: Vec<Vec<SortKey>> = Vec::with_capacity(items.len());
+/// The positions of the window's items, in order. Keys are computed once per item
+/// and borrowed, not cloned; only the items up to the window's end are fully sorted.
+fn window_order(items: &[Chosen], sort: &Sort, window: Window, clock: &mut Clock) -> Result<Vec<usize>, ApiError> {
+    let end = window.end().min(items.len());
+    if window.skip >= end {
+        return Ok(Vec::new());
+    }
+    let width = sort.0.len();
+    let on_heads = sorts_on_heads(sort);
+    let mut keys: Vec<SortKey> = Vec::with_capacity(items.len() * width);
     for item in items {
         clock.tick()?;
-        keys.push(sort.0.iter().map(|(path, dir)| sort_key(&item.doc, path, *dir)).collect());
+        for (path, direction) in &sort.0 {
+            keys.push(match (&item.doc, on_heads) {
+                (Some(doc), false) => sort_key(doc, path, *direction),
+                // The head's `_createdAt` is the document's top-level field, whole.
+                _ => {
+                    let at = item.integration.head.created_at.as_ref();
+                    best_key(at.into_iter(), at.is_none(), *direction)
+                }
+            });
+        }
     }
     clock.check()?;
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| {
-        keys[a]
-            .iter()
-            .zip(&keys[b])
+    let compare_items = |&a: &usize, &b: &usize| {
+        let (ka, kb) = (&keys[a * width..(a + 1) * width], &keys[b * width..(b + 1) * width]);
+        ka.iter()
+            .zip(kb)
             .zip(&sort.0)
             .map(|((x, y), (_, dir))| directed(x.cmp(y), *dir))
             .find(|o| o.is_ne())
             .unwrap_or(Ordering::Equal)
-            .then_with(|| items[a].id.as_bytes().cmp(items[b].id.as_bytes()))
-    });
+            .then_with(|| items[a].integration.id.as_bytes().cmp(items[b].integration.id.as_bytes()))
+    };
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    if end < order.len() {
+        order.select_nth_unstable_by(end - 1, compare_items);
+        order.truncate(end);
+    }
+    order.sort_unstable_by(compare_items);
     clock.check()?;
+    order.drain(..window.skip);
     Ok(order)
 }
 
@@ -122,8 +223,13 @@ impl SortKey<'_> {
 /// The key MongoDB sorts a document by: missing is null; an array sorts by its
 /// smallest element ascending, its largest descending, and an empty one before null.
 fn sort_key<'a>(doc: &'a Value, path: &str, direction: Direction) -> SortKey<'a> {
-    const NULL: &Value = &Value::Null;
     let reached = reach(doc, path);
+    best_key(reached.values.into_iter(), reached.missing, direction)
+}
+
+/// The key among the values a path reached (and null, if some branch was missing).
+fn best_key<'a>(values: impl Iterator<Item = &'a Value>, missing: bool, direction: Direction) -> SortKey<'a> {
+    const NULL: &Value = &Value::Null;
     let mut best: Option<SortKey<'a>> = None;
     let mut offer = |key: SortKey<'a>| {
         let better = best.is_none_or(|b| match direction {
@@ -134,14 +240,14 @@ fn sort_key<'a>(doc: &'a Value, path: &str, direction: Direction) -> SortKey<'a>
             best = Some(key);
         }
     };
-    for value in &reached.values {
+    for value in values {
         match value {
             Value::Array(items) if items.is_empty() => offer(SortKey::EmptyArray),
             Value::Array(items) => items.iter().for_each(|item| offer(SortKey::Value(item))),
             other => offer(SortKey::Value(other)),
         }
     }
-    if reached.missing {
+    if missing {
         offer(SortKey::Value(NULL));
     }
     best.unwrap_or(SortKey::Value(NULL))
@@ -155,15 +261,26 @@ mod tests {
     fn integration(id: &str, doc: serde_json::Value) -> Integration {
         let mut doc = doc;
         doc["_id"] = json!(id);
-        Integration { id: id.to_owned(), doc: Value::from_extended_json(doc).unwrap() }
+        Integration::of_document(id.to_owned(), &Value::from_extended_json(doc).unwrap())
+    }
+
+    fn everything() -> Window {
+        Window { skip: 0, take: usize::MAX }
+    }
+
+    fn select(partitions: Vec<Vec<Integration>>, sort: &str, window: Window) -> Selection {
+        let sort = Sort::parse(Some(sort)).unwrap();
+        let deadline = Instant::now() + SELECT_BUDGET;
+        select_within(partitions, &Visibility::Everything, None, &sort, window, deadline).unwrap()
+    }
+
+    fn ids(selection: &Selection) -> Vec<&str> {
+        selection.page.iter().map(|i| i.id.as_str()).collect()
     }
 
     fn sorted(sort: &str, docs: &[(&str, serde_json::Value)]) -> Vec<String> {
         let items = docs.iter().map(|(id, d)| integration(id, d.clone())).collect();
-        let sort = Sort::parse(Some(sort)).unwrap();
-        let deadline = Instant::now() + SELECT_BUDGET;
-        let selected = select_within(items, &Visibility::Everything, None, &sort, deadline).unwrap();
-        selected.into_iter().map(|i| i.id).collect()
+        ids(&select(vec![items], sort, everything())).into_iter().map(str::to_owned).collect()
     }
 
     /// Documents and the order MongoDB gives them, a block per rule.
@@ -183,6 +300,11 @@ mod tests {
         assert_eq!(sorted(r#"{"a":1}"#, &mixed), ascending);
         let descending = ["nested_empty", "text", "one", "five", "missing", "null", "empty"];
         assert_eq!(sorted(r#"{"a":-1}"#, &mixed), descending);
+        // The head's `_createdAt` sorts exactly as the document's field would.
+        let created: Vec<(&str, serde_json::Value)> =
+            mixed.iter().map(|(id, doc)| (*id, doc.get("a").map_or(json!({}), |a| json!({"_createdAt": a})))).collect();
+        assert_eq!(sorted(r#"{"_createdAt":1}"#, &created), ascending);
+        assert_eq!(sorted(r#"{"_createdAt":-1}"#, &created), descending);
         // Through arrays of documents: an element without the field sorts as null.
         let tags = [
             ("b_only", json!({"t": [{"k": "b"}]})),
@@ -201,16 +323,44 @@ mod tests {
     }
 
     #[test]
+    fn a_window_is_the_same_slice_of_the_full_order() {
+        let room: Vec<Integration> = (0..40)
+            .map(|i| integration(&format!("i{i:02}"), json!({"_createdAt": {"$date": (i * 7) % 13}, "n": i % 5})))
+            .collect();
+        for sort in [r#"{"_createdAt":1}"#, r#"{"_createdAt":-1}"#, r#"{"n":-1,"_createdAt":1}"#] {
+            let full = select(vec![room.clone()], sort, everything());
+            for (skip, take) in [(0, 1), (0, 10), (5, 10), (35, 10), (39, 1), (40, 5), (0, 0)] {
+                let part = select(vec![room.clone()], sort, Window { skip, take });
+                let expected: Vec<&str> = ids(&full).into_iter().skip(skip).take(take).collect();
+                assert_eq!(ids(&part), expected, "{sort} skip {skip} take {take}");
+                assert_eq!(part.total, 40);
+            }
+        }
+    }
+
+    #[test]
+    fn an_integration_in_two_partitions_counts_once() {
+        let doc = |id: &str| integration(id, json!({}));
+        let room = vec![doc("a"), doc("b"), doc("c")];
+        let public = vec![doc("b"), doc("z")];
+        let selection = select(vec![public.clone(), room.clone()], "{}", everything());
+        assert_eq!((ids(&selection), selection.total), (vec!["a", "b", "c", "z"], 4));
+        // Not in index order: hashed rather than searched, the same answer.
+        let shuffled = vec![doc("c"), doc("a"), doc("b")];
+        assert_eq!(ids(&select(vec![shuffled, public], "{}", everything())), ["a", "b", "c", "z"]);
+    }
+
+    #[test]
     fn an_expired_deadline_is_the_503() {
         let items = vec![integration("x", json!({"a": 1}))];
         let past = Instant::now() - Duration::from_millis(1);
         let sort = Sort::default();
-        assert_eq!(
-            select_within(items.clone(), &Visibility::Everything, None, &sort, past).map(|v| v.len()),
-            Err(ApiError::Unavailable)
-        );
+        let run = |deadline| {
+            select_within(vec![items.clone()], &Visibility::Everything, None, &sort, everything(), deadline)
+                .map(|s| s.total)
+        };
+        assert_eq!(run(past), Err(ApiError::Unavailable));
         assert_eq!(ApiError::Unavailable.status(), 503);
-        let later = Instant::now() + SELECT_BUDGET;
-        assert_eq!(select_within(items, &Visibility::Everything, None, &sort, later).map(|v| v.len()), Ok(1));
+        assert_eq!(run(Instant::now() + SELECT_BUDGET), Ok(1));
     }
 }

@@ -11,6 +11,12 @@ use std::fmt;
 #[error("{0}")]
 pub struct ExtJsonError(String);
 
+impl ExtJsonError {
+    pub(super) fn of(error: impl fmt::Display) -> Self {
+        ExtJsonError(error.to_string())
+    }
+}
+
 impl Value {
     /// Reads MongoDB Extended JSON: `{"$date": …}`, `{"$numberLong": …}`,
     /// `{"$numberInt": …}`, `{"$numberDouble": …}`; any other object is a document.
@@ -198,7 +204,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
 /// The value of a one-key Extended JSON wrapper (its inner value already read),
 /// or `None` when `key` is not a wrapper.
-fn unwrap_wrapper(key: &str, inner: &Value) -> Result<Option<Value>, String> {
+pub(super) fn unwrap_wrapper(key: &str, inner: &Value) -> Result<Option<Value>, String> {
     let bad = |what: &str| Err(format!("invalid {key}: {what}"));
     Ok(Some(match (key, inner) {
         ("$date", Value::String(text)) => match parse_date(text) {

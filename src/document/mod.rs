@@ -8,10 +8,12 @@
 mod extjson;
 mod order;
 mod path;
+mod transcode;
 
 pub use extjson::{ExtJsonError, Wire};
 pub use order::{compare, compare_same_type};
 pub use path::{lookup, reach, Reached};
+pub use transcode::{stored_fields, stored_to_wire};
 
 use indexmap::IndexMap;
 

@@ -101,7 +101,7 @@ impl Converter {
         let id = string_id(doc)?;
         let value = Value::from_extended_json(doc.json.clone()).map_err(|e| doc.error(e))?;
         let partitions = self.resolver.partitions(doc.json.get("channel"));
-        let integration = Integration { id, doc: value };
+        let integration = Integration::of_document(id, &value);
         let mut items: Items = partitions
             .iter()
             .map(|partition| (Table::Integrations, items::integration_item(&integration, Some(partition))))

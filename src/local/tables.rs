@@ -94,10 +94,17 @@ fn index(node: &Yaml) -> Result<GlobalSecondaryIndex, TableError> {
         .projection(
             Projection::builder()
                 .projection_type(ProjectionType::from(text(projection, "ProjectionType")?))
+                .set_non_key_attributes(non_key_attributes(projection))
                 .build(),
         )
         .build()
         .map_err(|e| TableError::Template(e.to_string()))
+}
+
+/// An `INCLUDE` projection's attributes; `None` for the other projection types.
+fn non_key_attributes(projection: &Yaml) -> Option<Vec<String>> {
+    let names = projection.get("NonKeyAttributes")?.as_sequence()?;
+    Some(names.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect())
 }
 
 /// Creates every template table that does not exist yet; returns the names created.

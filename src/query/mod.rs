@@ -64,4 +64,25 @@ impl Filter {
     pub fn matches(&self, doc: &Value) -> bool {
         matching::expr(&self.0, doc)
     }
+
+    /// The top-level fields the filter looks at: a document parsed with only these
+    /// matches exactly as the whole one does.
+    pub fn top_level_fields(&self) -> Vec<String> {
+        let mut fields = Vec::new();
+        collect_fields(&self.0, &mut fields);
+        fields
+    }
+}
+
+fn collect_fields(expr: &Expr, fields: &mut Vec<String>) {
+    match expr {
+        Expr::And(all) | Expr::Or(all) | Expr::Nor(all) => all.iter().for_each(|e| collect_fields(e, fields)),
+        // `$elemMatch` queries look inside the path's own value: its top-level field covers them.
+        Expr::Field(path, _) => {
+            let top = path.split('.').next().unwrap_or(path);
+            if !fields.iter().any(|f| f == top) {
+                fields.push(top.to_owned());
+            }
+        }
+    }
 }

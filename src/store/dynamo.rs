@@ -1,15 +1,15 @@
 //! The store on DynamoDB: a round is one BatchGetItem and the index queries, all at once.
 
-use super::items::{self, attr, Item};
+use super::items::{self, attr, Item, Unreadable};
 use super::FIRST_PAGE_ITEMS;
 use super::{Cursor, Fetched, Key, PartitionPage, PartitionRead, Record, Round, Store, StoreError};
-use crate::config::{StoreSettings, TableNames, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX};
-use crate::model::RoomRecord;
+use crate::config::{StoreSettings, TableNames, INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX};
+use crate::model::{Integration, RoomRecord};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
 use aws_sdk_dynamodb::Client;
 use futures::future::{try_join_all, BoxFuture};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct DynamoStore {
@@ -19,6 +19,14 @@ pub struct DynamoStore {
     /// The permission documents change rarely and are the same for every caller.
     permissions: Mutex<Option<CachedPermissions>>,
 }
+
+/// DynamoDB's limit of keys per BatchGetItem call.
+const BATCH_KEYS: usize = 100;
+
+/// What a partition read brings back, whole or as heads (see `items::integration_from`).
+const WHOLE_ATTRIBUTES: &[&str] =
+    &[attr::ID, attr::DOC, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT];
+const HEAD_ATTRIBUTES: &[&str] = &[attr::ID, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT];
 
 /// When the permission documents were read, and those found.
 type CachedPermissions = (Instant, Vec<(Key, Record)>);
@@ -105,17 +113,31 @@ impl DynamoStore {
         *guard = Some((Instant::now(), found));
     }
 
-    /// One BatchGetItem over every key (unprocessed keys asked again).
+    /// BatchGetItem over every key, at most [`BATCH_KEYS`] per call, the calls in
+    /// parallel (unprocessed keys asked again).
     async fn batch_get(&self, keys: &[&Key]) -> Result<Read<Vec<(Key, Record)>>, StoreError> {
-        let mut request: HashMap<String, KeysAndAttributes> = HashMap::new();
-        let mut by_table: HashMap<&str, Vec<Item>> = HashMap::new();
+        let mut located: Vec<(&str, Item)> = Vec::with_capacity(keys.len());
         for key in keys {
             let (table, item) = items::locate(key, &self.tables);
-            let same = by_table.entry(table).or_default();
-            if !same.contains(&item) {
-                same.push(item);
+            if !located.iter().any(|(t, i)| *t == table && *i == item) {
+                located.push((table, item));
             }
         }
+        let calls = located.chunks(BATCH_KEYS).map(|chunk| self.batch_call(chunk));
+        let mut found = Read { items: Vec::new(), read_units: 0.0 };
+        for read in try_join_all(calls).await? {
+            found.items.extend(read.items);
+            found.read_units += read.read_units;
+        }
+        Ok(found)
+    }
+
+    async fn batch_call(&self, keys: &[(&str, Item)]) -> Result<Read<Vec<(Key, Record)>>, StoreError> {
+        let mut by_table: HashMap<&str, Vec<Item>> = HashMap::new();
+        for (table, item) in keys {
+            by_table.entry(table).or_default().push(item.clone());
+        }
+        let mut request: HashMap<String, KeysAndAttributes> = HashMap::new();
         for (table, keys) in by_table {
             let built = KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(call_error)?;
             request.insert(table.to_owned(), built);
@@ -153,37 +175,83 @@ impl DynamoStore {
             attribute: attr::NAME,
             fetch: None,
         };
-        let (items, read_units, _) = self.query(&query, name, None, true, None, items::room_from).await?;
+        let (items, read_units, _) =
+            self.query(&query, name, None, true, None, |item| items::room_from(&item)).await?;
         Ok(Read { items, read_units })
     }
 
-    /// A partition of the `roomId` index: its first bounded page, or the rest of it.
+    /// A partition of the room's integrations: its first bounded page, or the rest of
+    /// it, whole or (past the first page) heads only. Read from its start with heads,
+    /// its first page still comes whole: a room that fits in it needs nothing more.
     async fn partition(&self, read: &PartitionRead) -> Result<Read<PartitionPage>, StoreError> {
-        let query = IndexQuery {
-            table: &self.tables.integrations,
-            index: INTEGRATION_ROOM_INDEX,
-            attribute: attr::ROOM_ID,
-            // Only what `items::integration_from` reads: an attribute added there must be
-            // added here too, or it never arrives.
-            fetch: Some(&[attr::ID, attr::DOC]),
-        };
         let start = match &read.from {
             Some(Cursor::Key(key)) => Some(key.clone()),
             _ => None,
         };
+        let target: Arc<str> = Arc::from(read.partition.as_str());
         let limit = (!read.to_the_end).then_some(FIRST_PAGE_ITEMS);
-        let partition = read.partition.as_str();
-        let (integrations, read_units, next) = self
-            .query(&query, partition, start, read.to_the_end, limit, |item| {
-                let parsed = items::integration_from(item);
-                if parsed.is_none() {
-                    tracing::error!(partition, "unreadable integration item skipped");
-                }
-                parsed
-            })
-            .await?;
-        let next = next.map(Cursor::Key);
-        Ok(Read { items: PartitionPage { partition: partition.to_owned(), integrations, next }, read_units })
+        let mut segment = if read.heads_only && start.is_none() && read.to_the_end {
+            let mut first = self.integrations(&target, None, false, Some(FIRST_PAGE_ITEMS), false).await?;
+            if let Some(resume) = first.next.take() {
+                let rest = self.integrations(&target, Some(resume), true, None, true).await?;
+                first.integrations.extend(rest.integrations);
+                (first.read_units, first.next) = (first.read_units + rest.read_units, rest.next);
+            }
+            first
+        } else {
+            self.integrations(&target, start, read.to_the_end, limit, read.heads_only).await?
+        };
+        let integrations = std::mem::take(&mut segment.integrations);
+        let next = segment.next.map(Cursor::Key);
+        let page = PartitionPage { partition: read.partition.clone(), integrations, next };
+        Ok(Read { items: page, read_units: segment.read_units })
+    }
+
+    /// One query of a partition, whole or heads only. A heads read that meets an item
+    /// written before heads were reads the same pages again, whole.
+    async fn integrations(
+        &self,
+        target: &Arc<str>,
+        start: Option<Item>,
+        to_the_end: bool,
+        limit: Option<i32>,
+        heads_only: bool,
+    ) -> Result<Segment, StoreError> {
+        let mut read_units = 0.0;
+        let mut heads_only = heads_only;
+        loop {
+            let query = IndexQuery {
+                table: &self.tables.integrations,
+                index: if heads_only { INTEGRATION_HEADS_INDEX } else { INTEGRATION_ROOM_INDEX },
+                attribute: attr::ROOM_ID,
+                // Only what `items::integration_from` reads: an attribute added there must
+                // be added here too, or it never arrives.
+                fetch: Some(if heads_only { HEAD_ATTRIBUTES } else { WHOLE_ATTRIBUTES }),
+            };
+            let mut headless = false;
+            let (integrations, units, next) = self
+                .query(&query, target, start.clone(), to_the_end, limit, |item| {
+                    match items::integration_from(item, target) {
+                        Ok(integration) => Some(integration),
+                        Err(Unreadable::NoHead) => {
+                            headless = true;
+                            None
+                        }
+                        Err(Unreadable::Broken) => {
+                            tracing::error!(partition = &**target, "unreadable integration item skipped");
+                            None
+                        }
+                    }
+                })
+                .await?;
+            read_units += units;
+            if headless && heads_only {
+                tracing::warn!(partition = &**target, "integrations without heads: import again");
+                heads_only = false;
+                continue;
+            }
+            return Ok(Segment { integrations, read_units, next });
+        }
     }
 
     /// A GSI query from `start`: one page of at most `limit` items, or (`to_the_end`)
@@ -197,7 +265,7 @@ impl DynamoStore {
         mut start: Option<Item>,
         to_the_end: bool,
         limit: Option<i32>,
-        convert: impl Fn(&Item) -> Option<T>,
+        mut convert: impl FnMut(Item) -> Option<T>,
     ) -> Result<(Vec<T>, f64, Option<Item>), StoreError> {
         let mut items = Vec::new();
         let mut read_units = 0.0;
@@ -232,7 +300,7 @@ impl DynamoStore {
                     .map_err(call_error)?;
             let page_items = page.items.unwrap_or_default();
             let empty = page_items.is_empty();
-            items.extend(page_items.iter().filter_map(&convert));
+            items.extend(page_items.into_iter().filter_map(&mut convert));
             read_units += page.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or_default();
             let next = page.last_evaluated_key.filter(|key| !key.is_empty());
             match next {
@@ -241,6 +309,13 @@ impl DynamoStore {
             }
         }
     }
+}
+
+/// What one query of a partition read, and where the partition goes on.
+struct Segment {
+    integrations: Vec<Integration>,
+    read_units: f64,
+    next: Option<Item>,
 }
 
 /// Which index a query reads, and its partition key attribute.

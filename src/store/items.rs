@@ -5,9 +5,10 @@
 use super::{Key, Record};
 use crate::config::TableNames;
 use crate::document::Value;
-use crate::model::{Integration, RoomRecord, TeamType, TokenRecord, UserRecord};
+use crate::model::{Body, Head, Integration, Kind, RoomRecord, TeamType, TokenRecord, UserRecord};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -32,6 +33,13 @@ pub mod attr {
     pub const TARGET: &str = "target";
     pub const ROOM_ID: &str = "roomId";
     pub const DOC: &str = "doc";
+    /// An integration's [`Head`](crate::model::Head), beside its document and alone in
+    /// the heads index; short names, as every byte of them is read for every
+    /// integration of a large room: `type` (`o` outgoing, `i` incoming, `-` any
+    /// other), `_createdBy._id`, and `_createdAt` (a number for a date, else stored JSON).
+    pub const HEAD_KIND: &str = "ty";
+    pub const HEAD_CREATOR: &str = "by";
+    pub const HEAD_CREATED_AT: &str = "at";
     /// The import that last wrote the item; `import --prune` deletes the items an
     /// earlier import wrote and the latest did not. Reads ignore it.
     pub const IMPORT_GENERATION: &str = "importGeneration";
@@ -110,6 +118,10 @@ pub fn locate<'t>(key: &Key, tables: &'t TableNames) -> (&'t str, Item) {
         Key::DepartmentAgent { department, user } => {
             (&tables.memberships, membership_item(Scope::Department, department, user))
         }
+        Key::Document { id, target } => (
+            &tables.integrations,
+            Item::from([(attr::ID.to_owned(), s(id.as_str())), (attr::TARGET.to_owned(), s(target.as_str()))]),
+        ),
     }
 }
 
@@ -128,6 +140,9 @@ pub fn decode(table: &str, item: &Item, tables: &TableNames) -> Option<(Key, Rec
         Some((Key::Team(id()?), Record::Team(team_from(item))))
     } else if table == tables.memberships {
         Some((membership_key(item)?, Record::Member))
+    } else if table == tables.integrations {
+        let key = Key::Document { id: id()?, target: get_string(item, attr::TARGET)? };
+        Some((key, Record::Document(get_string(item, attr::DOC)?)))
     } else {
         None
     }
@@ -238,21 +253,89 @@ fn membership_key(item: &Item) -> Option<Key> {
 
 /// One stored copy of an integration: under a room id, under `all_public_channels`,
 /// or (`partition` = `None`) under no room at all, so nothing of an import is lost.
+/// Its head is written beside the document (the importer's [`Integration::of_document`]).
 pub fn integration_item(integration: &Integration, partition: Option<&str>) -> Item {
     let mut item = Item::from([
         (attr::ID.into(), s(integration.id.as_str())),
         (attr::TARGET.into(), s(partition.unwrap_or(UNPLACED))),
-        (attr::DOC.into(), s(integration.doc.to_stored())),
     ]);
+    if let Some(text) = integration.stored() {
+        item.insert(attr::DOC.into(), s(text));
+    }
+    let head = &integration.head;
+    let kind = match head.kind {
+        Kind::Outgoing => "o",
+        Kind::Incoming => "i",
+        Kind::Other => "-",
+    };
+    item.insert(attr::HEAD_KIND.into(), s(kind));
+    put_optional(&mut item, attr::HEAD_CREATOR, head.creator.as_ref());
+    match &head.created_at {
+        Some(Value::Date(ms)) => {
+            item.insert(attr::HEAD_CREATED_AT.into(), AttributeValue::N(ms.to_string()));
+        }
+        Some(other) => {
+            item.insert(attr::HEAD_CREATED_AT.into(), s(other.to_stored()));
+        }
+        None => {}
+    }
     if let Some(room) = partition {
         item.insert(attr::ROOM_ID.into(), s(room));
     }
     item
 }
 
-pub fn integration_from(item: &Item) -> Option<Integration> {
-    let doc = Value::from_extended_json_str(get_str(item, attr::DOC)?).ok()?;
-    Some(Integration { id: get_string(item, attr::ID)?, doc })
+/// Why an integration item could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Neither a head nor a document: written before heads were (import again), and
+    /// read from the heads index. The document must be read instead.
+    NoHead,
+    /// No id, or a document that does not parse.
+    Broken,
+}
+
+/// The integration an item of partition `target` holds, taking its strings rather
+/// than copying them. An item without a document (the heads index) holds its head
+/// only; an item without a head (imported before heads) gets it from its document.
+pub fn integration_from(mut item: Item, target: &Arc<str>) -> Result<Integration, Unreadable> {
+    let mut take = |key: &str| match item.remove(key) {
+        Some(AttributeValue::S(text)) => Some(text),
+        _ => None,
+    };
+    let id = take(attr::ID).ok_or(Unreadable::Broken)?;
+    let body = match take(attr::DOC) {
+        Some(text) => Body::Stored(text),
+        None => Body::Unread { target: target.clone() },
+    };
+    let head = match (head_from(&mut item)?, &body) {
+        (Some(head), _) => head,
+        (None, Body::Stored(text)) => Head::of(&Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?),
+        (None, Body::Unread { .. }) => return Err(Unreadable::NoHead),
+    };
+    Ok(Integration { id, head, body })
+}
+
+/// The head written beside an integration; `None` when none was.
+fn head_from(item: &mut Item) -> Result<Option<Head>, Unreadable> {
+    let kind = match item.get(attr::HEAD_KIND).and_then(|v| v.as_s().ok()).map(String::as_str) {
+        None => return Ok(None),
+        Some("o") => Kind::Outgoing,
+        Some("i") => Kind::Incoming,
+        Some(_) => Kind::Other,
+    };
+    let creator = match item.remove(attr::HEAD_CREATOR) {
+        Some(AttributeValue::S(id)) => Some(id),
+        _ => None,
+    };
+    let created_at = match item.get(attr::HEAD_CREATED_AT) {
+        Some(AttributeValue::N(ms)) => Some(Value::Date(ms.parse().map_err(|_| Unreadable::Broken)?)),
+        Some(AttributeValue::S(text)) => {
+            Some(Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?)
+        }
+        _ => None,
+    };
+    Ok(Some(Head { kind, creator, created_at }))
 }
 
 #[cfg(test)]
@@ -301,5 +384,31 @@ mod tests {
         assert_eq!(team_from(&item), TeamType::Private);
         item.remove(attr::TYPE);
         assert_eq!(team_from(&item), TeamType::Private);
+    }
+
+    #[test]
+    fn an_integration_reads_back_whole_and_as_its_head_alone() {
+        let doc = Value::from_extended_json_str(
+            r#"{"_id":"x","type":"webhook-incoming","_createdBy":{"_id":"u"},"_createdAt":{"$date":5}}"#,
+        )
+        .unwrap();
+        let odd = Value::from_extended_json_str(r#"{"_id":"y","type":7,"_createdAt":[1,"a"]}"#).unwrap();
+        let target: Arc<str> = Arc::from("r");
+        for doc in [doc, odd] {
+            let integration = Integration::of_document("x".into(), &doc);
+            let item = integration_item(&integration, Some("r"));
+            assert_eq!(integration_from(item.clone(), &target), Ok(integration.clone()));
+            // The heads index: no document, the same head.
+            let mut slim = item.clone();
+            slim.remove(attr::DOC);
+            let head_only = integration_from(slim.clone(), &target).unwrap();
+            assert_eq!((head_only.head, head_only.body), (integration.head.clone(), Body::Unread { target: target.clone() }));
+            // Written before heads: from the document, or not at all from the index.
+            let mut legacy = item;
+            legacy.remove(attr::HEAD_KIND);
+            assert_eq!(integration_from(legacy, &target).map(|i| i.head), Ok(integration.head));
+            slim.remove(attr::HEAD_KIND);
+            assert_eq!(integration_from(slim, &target), Err(Unreadable::NoHead));
+        }
     }
 }

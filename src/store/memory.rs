@@ -2,10 +2,10 @@
 //! pipeline's order of checks and its rounds can be pinned by fast unit tests.
 
 use super::{Cursor, Fetched, Key, PartitionPage, Record, Round, Store, StoreError, FIRST_PAGE_ITEMS};
-use crate::model::{Integration, RoomRecord};
+use crate::model::{Body, Integration, RoomRecord};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Default)]
@@ -47,9 +47,17 @@ impl MemoryStore {
         self.rounds.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// A fixed record, or the document of an integration stored under `target`.
+    fn record(&self, key: &Key) -> Option<Record> {
+        if let Key::Document { id, target } = key {
+            let stored = self.partitions.get(target)?.iter().find(|i| &i.id == id)?;
+            return Some(Record::Document(stored.stored()?.to_owned()));
+        }
+        self.records.get(key).cloned()
+    }
+
     fn answer(&self, round: &Round) -> Fetched {
-        let records =
-            round.keys.iter().filter_map(|key| Some((key.clone(), self.records.get(key)?.clone()))).collect();
+        let records = round.keys.iter().filter_map(|key| Some((key.clone(), self.record(key)?))).collect();
         let rooms_named = match &round.room_name {
             Some(name) => self
                 .records
@@ -76,9 +84,16 @@ impl MemoryStore {
                     (from + FIRST_PAGE_ITEMS as usize).min(all.len())
                 };
                 let next = (end < all.len()).then_some(Cursor::Position(end));
+                let target: Arc<str> = Arc::from(read.partition.as_str());
+                let as_read = |(at, integration): (usize, &Integration)| match read.heads_only {
+                    true if at >= FIRST_PAGE_ITEMS as usize => {
+                        Integration { body: Body::Unread { target: target.clone() }, ..integration.clone() }
+                    }
+                    _ => integration.clone(),
+                };
                 PartitionPage {
                     partition: read.partition.clone(),
-                    integrations: all[from..end].to_vec(),
+                    integrations: all.iter().enumerate().take(end).skip(from).map(as_read).collect(),
                     next,
                 }
             })

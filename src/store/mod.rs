@@ -43,6 +43,12 @@ pub enum Key {
         department: String,
         user: String,
     },
+    /// An integration's document, by its table key: a page's integrations whose
+    /// listing read only their heads.
+    Document {
+        id: String,
+        target: String,
+    },
 }
 
 /// What a key found.
@@ -56,6 +62,8 @@ pub enum Record {
     Team(TeamType),
     /// A subscription, team membership or department agent: its existence is the fact.
     Member,
+    /// An integration's stored document.
+    Document(String),
 }
 
 /// Where a read of an index partition resumes. Opaque to the planner.
@@ -67,13 +75,17 @@ pub enum Cursor {
     Position(usize),
 }
 
-/// A read of one partition of the `roomId` index: its first bounded page, or every
-/// page from `from` to the end.
+/// A read of one partition of the room's integrations: its first bounded page, or
+/// every page from `from` to the end; whole, or only their heads (the heads index).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartitionRead {
     pub partition: String,
     pub from: Option<Cursor>,
     pub to_the_end: bool,
+    /// Past the partition's first page ([`FIRST_PAGE_ITEMS`]), heads only
+    /// ([`crate::model::Head`]): those documents stay unread. A store may bring whole
+    /// documents anyway (items written before heads were).
+    pub heads_only: bool,
 }
 
 /// Items of a partition's first page read before the caller has been allowed to

@@ -462,7 +462,7 @@ async fn repeated_ids_repeated_room_names_and_oversized_items_are_refused_before
             "rocketchat_room.json:2: name: \"alpha\" is also the name of the room at rocketchat_room.json:1",
             "rocketchat_room.json:3: name: must not be empty",
             "rocketchat_integrations.json:2: _id: \"hook\" repeats the integration of line 1",
-            "rocketchat_integrations.json:3: _id: \"huge\": its integrations item is 410173 bytes, over DynamoDB's 400 KB item limit",
+            "rocketchat_integrations.json:3: _id: \"huge\": its integrations item is 410191 bytes, over DynamoDB's 400 KB item limit",
         ]
     );
 }

@@ -72,7 +72,7 @@ async fn seed(h: &Harness, specs: &[Spec], mask: usize) -> (String, BTreeSet<Str
         if sees(mask, s.outgoing, own) {
             visible.insert(id.clone());
         }
-        let integration = Integration { id, doc: Value::from_extended_json(doc).unwrap() };
+        let integration = Integration::of_document(id, &Value::from_extended_json(doc).unwrap());
         let partition = if s.public { "all_public_channels".to_owned() } else { room.clone() };
         stored.push(items::integration_item(&integration, Some(&partition)));
         if s.public {

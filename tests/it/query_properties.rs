@@ -99,7 +99,7 @@ fn a_query_only_ever_narrows_the_visible_listing() {
                 if sees(mask, s.outgoing, creator == Some(USERS[caller])) {
                     visible.insert(id.clone());
                 }
-                let integration = Integration { id, doc: Value::from_extended_json(doc).unwrap() };
+                let integration = Integration::of_document(id, &Value::from_extended_json(doc).unwrap());
                 stored.push(items::integration_item(&integration, Some(&room)));
             }
             put_items(&h, &h.tables.integrations, stored).await;

@@ -83,7 +83,7 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
             r##"{{"_id":"i{i:06}","type":"webhook-outgoing","name":"integration {i:06}","channel":["#huge"],"urls":["https://example.org/{i:06}"]}}"##
         );
         let doc = Value::from_extended_json_str(&text).unwrap();
-        stored.push(items::integration_item(&Integration { id: format!("i{i:06}"), doc }, Some(ROOM)));
+        stored.push(items::integration_item(&Integration::of_document(format!("i{i:06}"), &doc), Some(ROOM)));
     }
     let item_bytes = item_size(&stored[1]);
     let (rooms, integrations) = stored.split_at(1);

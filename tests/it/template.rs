@@ -1,7 +1,8 @@
 //! template.yaml is the one source of truth: the code's table and index names, the
 //! environment it reads and the IAM it needs must agree with it.
 
-use rc_integrations::config::{INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX, TABLES};
+use rc_integrations::config::{INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX, TABLES};
+use rc_integrations::store::items::attr;
 use rc_integrations::local::tables::{specs, TEMPLATE};
 use serde_yaml::Value as Yaml;
 
@@ -22,7 +23,12 @@ fn every_table_the_code_names_is_declared_with_its_indexes() {
         spec.indexes.iter().map(|i| i.index_name().to_owned()).collect::<Vec<_>>()
     };
     assert_eq!(index("RoomsTable"), [ROOM_NAME_INDEX]);
-    assert_eq!(index("IntegrationsTable"), [INTEGRATION_ROOM_INDEX]);
+    assert_eq!(index("IntegrationsTable"), [INTEGRATION_ROOM_INDEX, INTEGRATION_HEADS_INDEX]);
+    // The heads index carries exactly the attributes a head is read from.
+    let integrations = specs.iter().find(|s| s.logical_id == "IntegrationsTable").unwrap();
+    let heads = integrations.indexes.iter().find(|i| i.index_name() == INTEGRATION_HEADS_INDEX).unwrap();
+    let projected = heads.projection().map(|p| p.non_key_attributes()).unwrap_or_default();
+    assert_eq!(projected, [attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT]);
 }
 
 #[test]
