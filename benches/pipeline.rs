@@ -8,10 +8,10 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Benchmark
 use rc_integrations::access::Visibility;
 use rc_integrations::document::Value;
 use rc_integrations::model::Integration;
+use rc_integrations::page::Window;
 use rc_integrations::params::{Count, Offset, Sort};
 use rc_integrations::projection::Projection;
 use rc_integrations::query::Filter;
-use rc_integrations::page::Window;
 use rc_integrations::{page, select};
 use serde_json::json;
 
@@ -208,7 +208,8 @@ fn pipeline(c: &mut Criterion) {
     let run = |integrations: Vec<Integration>, filter: Option<&Filter>, count: Count| {
         let window = Window::of(Offset(0), count);
         let selected =
-            select::select_within(vec![integrations], &everything, filter, &sort, window, unbounded()).unwrap();
+            select::select_within(vec![integrations], &everything, filter, &sort, window, unbounded())
+                .unwrap();
         page::respond(selected, Offset(0), &fields, usize::MAX).body
     };
     for n in [10, 100, 1_000, 10_000] {

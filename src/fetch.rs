@@ -110,7 +110,12 @@ pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
             None => None,
             Some(read) => Some(read.next.clone()?),
         };
-        Some(PartitionRead { partition: partition.to_owned(), from, to_the_end: true, heads_only: wants.heads_suffice })
+        Some(PartitionRead {
+            partition: partition.to_owned(),
+            from,
+            to_the_end: true,
+            heads_only: wants.heads_suffice,
+        })
     });
     Round { partitions: rest.collect(), ..Round::default() }
 }
@@ -118,7 +123,9 @@ pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
 /// After selection: the documents of the page's integrations whose heads alone were read.
 pub fn documents_round(page: &[Integration]) -> Round {
     let unread = page.iter().filter_map(|integration| match &integration.body {
-        Body::Unread { target } => Some(Key::Document { id: integration.id.clone(), target: target.to_string() }),
+        Body::Unread { target } => {
+            Some(Key::Document { id: integration.id.clone(), target: target.to_string() })
+        }
         Body::Stored(_) => None,
     });
     Round { keys: unread.collect(), ..Round::default() }
@@ -325,7 +332,10 @@ mod tests {
         assert_eq!(partitions(&listing_round(&facts, &wants, &room)), [("r", true, true)]);
         // First pages come whole (a small room is listed from them); the rest as heads
         // when those suffice.
-        assert!(first_round(&plan(&c, Some(&RoomRef::Id("r".into())), true)).partitions.iter().all(|p| !p.heads_only));
+        assert!(first_round(&plan(&c, Some(&RoomRef::Id("r".into())), true))
+            .partitions
+            .iter()
+            .all(|p| !p.heads_only));
         assert!(listing_round(&facts, &wants, &room).partitions[0].heads_only);
         let whole = Wants { heads_suffice: false, ..wants.clone() };
         assert!(!listing_round(&facts, &whole, &room).partitions[0].heads_only);
@@ -338,7 +348,8 @@ mod tests {
     fn a_pages_unread_documents_are_read_by_key_and_filled_in() {
         let doc = crate::document::Value::from_extended_json_str(r#"{"_id":"a"}"#).unwrap();
         let stored = Integration::of_document("a".into(), &doc);
-        let unread = Integration { id: "b".into(), body: Body::Unread { target: "r".into() }, ..stored.clone() };
+        let unread =
+            Integration { id: "b".into(), body: Body::Unread { target: "r".into() }, ..stored.clone() };
         let gone = Integration { id: "c".into(), ..unread.clone() };
         let mut page = vec![stored.clone(), unread, gone];
         let round = documents_round(&page);

@@ -125,7 +125,8 @@ impl Service {
 
         let listing = request.listing.as_ref().map_err(Clone::clone)?;
         reader.run(fetch::listing_round(&reader.facts, &wants, &room)).await?;
-        let mut selection = select_within_budget(reader.facts.take_integrations(), &visibility, listing).await?;
+        let mut selection =
+            select_within_budget(reader.facts.take_integrations(), &visibility, listing).await?;
         reader.run(fetch::documents_round(&selection.page)).await?;
         reader.facts.fill_documents(&mut selection.page);
         Ok(page::respond(selection, listing.offset, &listing.fields, self.pages.max_response_bytes))

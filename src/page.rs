@@ -72,7 +72,11 @@ pub fn respond(selection: Selection, offset: Offset, fields: &Projection, max_by
 }
 
 /// Appends one integration as the caller asked to see it.
-fn write_document(integration: &Integration, fields: &Projection, out: &mut Vec<u8>) -> Result<(), &'static str> {
+fn write_document(
+    integration: &Integration,
+    fields: &Projection,
+    out: &mut Vec<u8>,
+) -> Result<(), &'static str> {
     let text = integration.stored().ok_or("document not found")?;
     if fields.is_everything() {
         return stored_to_wire(text, &ALWAYS_EXCLUDED, out).map_err(|_| "unreadable document");

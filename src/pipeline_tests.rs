@@ -121,8 +121,12 @@ async fn a_big_room_is_read_past_its_first_page_only_once_allowed() {
 async fn a_big_rooms_page_reads_heads_then_its_documents_by_key() {
     let (answer, rounds) = ask(store(), "admin", "roomId=big&count=20&offset=60").await;
     let body: serde_json::Value = serde_json::from_str(&answer.result.unwrap()).unwrap();
-    assert_eq!((body["count"].as_u64(), body["total"].as_u64()), (Some(20), Some(FIRST_PAGE_ITEMS as u64 * 3 + 1)));
-    let ids: Vec<&str> = body["integrations"].as_array().unwrap().iter().map(|i| i["_id"].as_str().unwrap()).collect();
+    assert_eq!(
+        (body["count"].as_u64(), body["total"].as_u64()),
+        (Some(20), Some(FIRST_PAGE_ITEMS as u64 * 3 + 1))
+    );
+    let ids: Vec<&str> =
+        body["integrations"].as_array().unwrap().iter().map(|i| i["_id"].as_str().unwrap()).collect();
     // No `_createdAt` anywhere: by id ("p0000" of all_public_channels comes last).
     let expected: Vec<String> = (60..80).map(|i| format!("b{i:04}")).collect();
     assert_eq!(ids, expected);

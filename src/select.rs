@@ -114,7 +114,8 @@ fn unique(mut partitions: Vec<Vec<Integration>>) -> Vec<Integration> {
     let mut all = rest.next().unwrap_or_default();
     for other in rest {
         let sorted = all.windows(2).all(|w| w[0].id < w[1].id);
-        let hashed: HashSet<&str> = if sorted { HashSet::new() } else { all.iter().map(|i| i.id.as_str()).collect() };
+        let hashed: HashSet<&str> =
+            if sorted { HashSet::new() } else { all.iter().map(|i| i.id.as_str()).collect() };
         let known = |id: &str| match sorted {
             true => all.binary_search_by(|i| i.id.as_str().cmp(id)).is_ok(),
             false => hashed.contains(id),
@@ -151,7 +152,12 @@ impl Clock {
 
 /// The positions of the window's items, in order. Keys are computed once per item
 /// and borrowed, not cloned; only the items up to the window's end are fully sorted.
-fn window_order(items: &[Chosen], sort: &Sort, window: Window, clock: &mut Clock) -> Result<Vec<usize>, ApiError> {
+fn window_order(
+    items: &[Chosen],
+    sort: &Sort,
+    window: Window,
+    clock: &mut Clock,
+) -> Result<Vec<usize>, ApiError> {
     let end = window.end().min(items.len());
     if window.skip >= end {
         return Ok(Vec::new());
@@ -301,8 +307,10 @@ mod tests {
         let descending = ["nested_empty", "text", "one", "five", "missing", "null", "empty"];
         assert_eq!(sorted(r#"{"a":-1}"#, &mixed), descending);
         // The head's `_createdAt` sorts exactly as the document's field would.
-        let created: Vec<(&str, serde_json::Value)> =
-            mixed.iter().map(|(id, doc)| (*id, doc.get("a").map_or(json!({}), |a| json!({"_createdAt": a})))).collect();
+        let created: Vec<(&str, serde_json::Value)> = mixed
+            .iter()
+            .map(|(id, doc)| (*id, doc.get("a").map_or(json!({}), |a| json!({"_createdAt": a}))))
+            .collect();
         assert_eq!(sorted(r#"{"_createdAt":1}"#, &created), ascending);
         assert_eq!(sorted(r#"{"_createdAt":-1}"#, &created), descending);
         // Through arrays of documents: an element without the field sorts as null.
@@ -325,7 +333,9 @@ mod tests {
     #[test]
     fn a_window_is_the_same_slice_of_the_full_order() {
         let room: Vec<Integration> = (0..40)
-            .map(|i| integration(&format!("i{i:02}"), json!({"_createdAt": {"$date": (i * 7) % 13}, "n": i % 5})))
+            .map(|i| {
+                integration(&format!("i{i:02}"), json!({"_createdAt": {"$date": (i * 7) % 13}, "n": i % 5}))
+            })
             .collect();
         for sort in [r#"{"_createdAt":1}"#, r#"{"_createdAt":-1}"#, r#"{"n":-1,"_createdAt":1}"#] {
             let full = select(vec![room.clone()], sort, everything());

@@ -135,7 +135,11 @@ impl<'de> Visitor<'de> for Copy<'_> {
 impl Copy<'_> {
     /// An object whose first key starts with `$`: read whole, as the document model
     /// reads it (`{"$date": …}` is a date), then written as the wire writes it.
-    fn wrapper_or_odd_object<'de, A: MapAccess<'de>>(mut self, first: String, mut access: A) -> Result<(), A::Error> {
+    fn wrapper_or_odd_object<'de, A: MapAccess<'de>>(
+        mut self,
+        first: String,
+        mut access: A,
+    ) -> Result<(), A::Error> {
         let mut map = Map::new();
         map.insert(first, access.next_value()?);
         while let Some(key) = access.next_key::<String>()? {
@@ -252,7 +256,8 @@ mod tests {
         let text = r#"{"_id":"x","type":"t","script":"long","tags":[{"a":{"$date":0}}],"type2":1}"#;
         let fields = ["type".to_owned(), "tags".to_owned()];
         let value = stored_fields(text, &fields).unwrap();
-        let expected = Value::from_extended_json(json!({"type": "t", "tags": [{"a": {"$date": 0}}]})).unwrap();
+        let expected =
+            Value::from_extended_json(json!({"type": "t", "tags": [{"a": {"$date": 0}}]})).unwrap();
         assert_eq!(value, expected);
     }
 

@@ -3,7 +3,9 @@
 use super::items::{self, attr, Item, Unreadable};
 use super::FIRST_PAGE_ITEMS;
 use super::{Cursor, Fetched, Key, PartitionPage, PartitionRead, Record, Round, Store, StoreError};
-use crate::config::{StoreSettings, TableNames, INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX};
+use crate::config::{
+    StoreSettings, TableNames, INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX,
+};
 use crate::model::{Integration, RoomRecord};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
 use aws_sdk_dynamodb::Client;
@@ -229,8 +231,8 @@ impl DynamoStore {
                 fetch: Some(if heads_only { HEAD_ATTRIBUTES } else { WHOLE_ATTRIBUTES }),
             };
             let mut headless = false;
-            let (integrations, units, next) = self
-                .query(&query, target, start.clone(), to_the_end, limit, |item| {
+            let (integrations, units, next) =
+                self.query(&query, target, start.clone(), to_the_end, limit, |item| {
                     match items::integration_from(item, target) {
                         Ok(integration) => Some(integration),
                         Err(Unreadable::NoHead) => {

@@ -120,7 +120,10 @@ pub fn locate<'t>(key: &Key, tables: &'t TableNames) -> (&'t str, Item) {
         }
         Key::Document { id, target } => (
             &tables.integrations,
-            Item::from([(attr::ID.to_owned(), s(id.as_str())), (attr::TARGET.to_owned(), s(target.as_str()))]),
+            Item::from([
+                (attr::ID.to_owned(), s(id.as_str())),
+                (attr::TARGET.to_owned(), s(target.as_str())),
+            ]),
         ),
     }
 }
@@ -310,7 +313,9 @@ pub fn integration_from(mut item: Item, target: &Arc<str>) -> Result<Integration
     };
     let head = match (head_from(&mut item)?, &body) {
         (Some(head), _) => head,
-        (None, Body::Stored(text)) => Head::of(&Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?),
+        (None, Body::Stored(text)) => {
+            Head::of(&Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?)
+        }
         (None, Body::Unread { .. }) => return Err(Unreadable::NoHead),
     };
     Ok(Integration { id, head, body })
@@ -402,7 +407,10 @@ mod tests {
             let mut slim = item.clone();
             slim.remove(attr::DOC);
             let head_only = integration_from(slim.clone(), &target).unwrap();
-            assert_eq!((head_only.head, head_only.body), (integration.head.clone(), Body::Unread { target: target.clone() }));
+            assert_eq!(
+                (head_only.head, head_only.body),
+                (integration.head.clone(), Body::Unread { target: target.clone() })
+            );
             // Written before heads: from the document, or not at all from the index.
             let mut legacy = item;
             legacy.remove(attr::HEAD_KIND);

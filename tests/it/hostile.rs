@@ -93,7 +93,8 @@ async fn world() -> Harness {
         "channel": ["#longroom"], "_createdAt": {"$date": "2020-01-01T00:00:00.000Z"},
         "_createdBy": {"_id": ADMIN_ID, "username": "demo.admin"}
     });
-    let long = Integration::of_document("longIntegration01".into(), &Value::from_extended_json(long).unwrap());
+    let long =
+        Integration::of_document("longIntegration01".into(), &Value::from_extended_json(long).unwrap());
     put_items(&h, &h.tables.integrations, vec![items::integration_item(&long, Some(LONG_ROOM))]).await;
     h
 }

@@ -113,10 +113,39 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
         "| anonymous 401, {SIZE}-integration room (the whole room before: {whole_room}) | {} | {bound} | ≤ floor |",
         anonymous.read_units
     );
-    // The admin, allowed, reads the rest, in one more round.
+    // The admin, allowed, reads the rest as heads, in one more round: the page (the
+    // first integration) is in the first page, read whole.
     let allowed = service.answer(&ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=1"))).await;
     assert!(allowed.result.unwrap().contains(&format!(r#""total":{}"#, SIZE + 1)));
     assert_eq!(allowed.rounds, 2);
+
+    // A page deep in the room: heads of the rest, then the page's 50 documents by key.
+    let deep = service.answer(&ask(ADMIN_TOKEN, &format!("roomId={ROOM}&offset=10000"))).await;
+    // No `_createdAt` in the room: by id (the demo's dated public integration sorts last).
+    let body = deep.result.unwrap();
+    assert!(body.starts_with(r#"{"integrations":[{"_id":"i010000""#) && body.contains(r#""count":50"#));
+    assert_eq!(deep.rounds, 3);
+    // A head item: the index keys (roomId, _id), the table's (target) and the head (`ty`).
+    let head_bytes = item_size(&items::integration_item(
+        &Integration::of_document(
+            format!("i{:06}", 0),
+            &Value::from_extended_json_str(r#"{"_id":"x"}"#).unwrap(),
+        ),
+        Some(ROOM),
+    )) - r#"{"_id":"x"}"#.len()
+        - "doc".len();
+    let heads = (SIZE - FIRST_PAGE_ITEMS as usize) * head_bytes;
+    // Every query page rounds up on its own: at most one more half unit per MB page.
+    let rounding = 0.5 * heads.div_ceil(1 << 20) as f64;
+    // Round 1 as bounded above, the heads of the rest, the page's documents by key.
+    let floor = bound + rcu(heads) + rounding + 50.0 * rcu(item_bytes);
+    let whole = service.answer(&ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=0"))).await;
+    assert_eq!(whole.rounds, 2, "count=0 reads the documents whole");
+    assert!(deep.read_units <= floor, "a deep page consumed {} RCU, floor {floor}", deep.read_units);
+    println!(
+        "| by roomId, 50-item page at offset 10,000 of a {SIZE}-integration room (whole documents: {}) | {} | {floor:.1} | ≤ floor |",
+        whole.read_units, deep.read_units
+    );
 }
 
 fn form_pairs(query: &str) -> Vec<(String, String)> {

@@ -174,3 +174,42 @@ async fn measure_round_trip_latency() {
         median(by_team)
     );
 }
+
+/// A room past its first page (`FIRST_PAGE_ITEMS`): the rest is read as heads in one
+/// more round, and a page beyond the first page's documents reads them by key in
+/// another. `count=0` (and a `query`, or a sort off the head) reads documents whole.
+#[tokio::test]
+async fn a_big_room_costs_a_round_for_its_heads_and_one_for_a_deep_pages_documents() {
+    use rc_integrations::document::Value;
+    use rc_integrations::model::{Integration, RoomRecord};
+    use rc_integrations::store::items;
+    const ROOM: &str = "bigRoom0000000001";
+    let (h, proxy, _store) = setup().await;
+    let room =
+        RoomRecord { id: ROOM.into(), name: Some("big".into()), kind: "c".into(), ..Default::default() };
+    put_items(&h, &h.tables.rooms, vec![items::room_item(&room)]).await;
+    let stored = (0..120).map(|i| {
+        let text =
+            format!(r#"{{"_id":"b{i:03}","type":"webhook-incoming","_createdAt":{{"$date":{}}}}}"#, 1000 - i);
+        let doc = Value::from_extended_json_str(&text).unwrap();
+        items::integration_item(&Integration::of_document(format!("b{i:03}"), &doc), Some(ROOM))
+    });
+    put_items(&h, &h.tables.integrations, stored.collect()).await;
+    h.as_admin(&format!("roomId={GENERAL}")).await;
+    // (query, rounds, the first id listed, why)
+    let cases = [
+        ("", 3, "b119", "newest last: the page's documents are past the first page"),
+        ("&sort=%7B%22_createdAt%22%3A-1%7D", 2, "b000", "the page is the first page, read whole"),
+        ("&count=0", 2, "b119", "count=0: documents whole"),
+        ("&query=%7B%7D", 2, "b119", "a query: documents whole"),
+        ("&sort=%7B%22name%22%3A1%7D", 2, "b000", "a sort off the head: documents whole"),
+    ];
+    for (query, rounds, first, why) in cases {
+        proxy.reset_calls();
+        let reply = h.as_admin(&format!("roomId={ROOM}&includeAllPublicChannels=false{query}")).await;
+        assert_eq!(reply.status, 200, "{why}");
+        assert_eq!(reply.body["integrations"][0]["_id"], first, "{why}");
+        assert_eq!(reply.body["total"], 120, "{why}");
+        assert_eq!(proxy.rounds(), rounds, "{why}: {:?}", proxy.calls());
+    }
+}

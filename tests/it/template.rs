@@ -2,8 +2,8 @@
 //! environment it reads and the IAM it needs must agree with it.
 
 use rc_integrations::config::{INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX, TABLES};
-use rc_integrations::store::items::attr;
 use rc_integrations::local::tables::{specs, TEMPLATE};
+use rc_integrations::store::items::attr;
 use serde_yaml::Value as Yaml;
 
 fn template() -> Yaml {
