@@ -17,9 +17,10 @@ pub struct TableNames {
 /// Index names; template.yaml defines them and a test checks they agree.
 pub const ROOM_NAME_INDEX: &str = "name-index";
 pub const INTEGRATION_ROOM_INDEX: &str = "roomId-index";
-/// The same partitions holding only each integration's head (an `INCLUDE` projection
-/// of the head attributes): a large room's listing reads this, then its page's documents.
-pub const INTEGRATION_HEADS_INDEX: &str = "roomId-heads-index";
+/// The same partitions, keyed by `target` (equal to `roomId` wherever that is set),
+/// holding only each integration's head (an `INCLUDE` projection of the head
+/// attributes): a large room's listing reads this, then its page's documents.
+pub const INTEGRATION_HEADS_INDEX: &str = "target-heads-index";
 
 /// Each table: its logical id in template.yaml, the variable naming it, the local default.
 pub const TABLES: [(&str, &str, &str); 7] = [

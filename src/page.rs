@@ -47,7 +47,10 @@ pub struct Page {
 /// responses over 6 MB): `count` then says how many items came, `total` how many
 /// there are, and a client pages on from `offset + count` as it would after a clamp.
 pub fn respond(selection: Selection, offset: Offset, fields: &Projection, max_bytes: usize) -> Page {
-    let mut body = br#"{"integrations":["#.to_vec();
+    // The wire form is never longer than the stored text: one allocation for the page.
+    let stored: usize = selection.page.iter().map(|i| i.stored().map_or(0, str::len) + 1).sum();
+    let mut body = Vec::with_capacity(stored.min(max_bytes) + TAIL_RESERVE + 32);
+    body.extend_from_slice(br#"{"integrations":["#);
     let mut items = 0;
     for integration in selection.page {
         let before = body.len();

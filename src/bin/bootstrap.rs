@@ -5,22 +5,35 @@ use rc_integrations::config::{PageSettings, StoreSettings, TableNames, TABLES};
 use rc_integrations::store::{build_client, Endpoint};
 use rc_integrations::{http, telemetry, Service};
 use std::io::{Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
+    let started = Instant::now();
     telemetry::init_json();
     let tables = match table_names() {
         Ok(tables) => tables,
         Err(message) => return Err(init_failed(message)),
     };
     let settings = StoreSettings::from_env();
+    let configured = started.elapsed();
     let client = build_client(&Endpoint::Aws, &settings).await;
+    let built = started.elapsed();
     let (service, store) = Service::on_dynamodb(client, tables, settings, PageSettings::from_env());
     // Init, not the first request, pays for the connection and the permissions.
     if let Err(error) = store.warm_up().await {
         tracing::warn!(%error, "warm-up failed; requests will retry DynamoDB");
     }
+    let warmed = started.elapsed();
+    // Where init's time goes, once per container (BENCHMARKS.md reports it).
+    let ms = |d: Duration| (d.as_secs_f64() * 1e4).round() / 10.0;
+    tracing::info!(
+        config_ms = ms(configured),
+        client_ms = ms(built - configured),
+        warm_up_ms = ms(warmed - built),
+        total_ms = ms(warmed),
+        "init"
+    );
     lambda_http::run(http::router(service)).await
 }
 

@@ -14,9 +14,198 @@ use std::io::Write;
 /// Appends the stored document `text` to `out` as Rocket.Chat sends it, leaving out
 /// its top-level fields named in `omit`: the same bytes as parsing it into a [`Value`],
 /// removing those fields and serializing [`Wire`]. On error `out` may hold a part.
+///
+/// Text as `to_stored` writes it (compact, canonical numbers, strings and dates) is
+/// copied span by span ([`Scan`]); anything else goes through serde, value by value.
 pub fn stored_to_wire(text: &str, omit: &[&str], out: &mut Vec<u8>) -> Result<(), ExtJsonError> {
+    let start = out.len();
+    let mut scan = Scan { text: text.as_bytes(), at: 0, out };
+    if scan.value(omit).is_some() && scan.at == text.len() {
+        return Ok(());
+    }
+    out.truncate(start);
     let mut reader = serde_json::Deserializer::from_str(text);
     Copy { out, omit }.deserialize(&mut reader).and_then(|()| reader.end()).map_err(ExtJsonError::of)
+}
+
+/// Copies compact JSON as `to_stored` writes it, unwrapping its Extended JSON
+/// wrappers as the wire writes them. Its strings and numbers are already as the wire
+/// would write them (both are serde_json's), so they are copied as they are. `None`:
+/// not such text (the caller falls back to a full parse).
+struct Scan<'t, 'o> {
+    text: &'t [u8],
+    at: usize,
+    out: &'o mut Vec<u8>,
+}
+
+impl<'t> Scan<'t, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    fn value(&mut self, omit: &[&str]) -> Option<()> {
+        match self.peek()? {
+            b'{' if self.text.get(self.at + 1..self.at + 3) == Some(&b"\"$"[..]) => self.wrapper(),
+            b'{' => self.object(omit),
+            b'[' => self.array(),
+            b'"' => {
+                let span = self.string()?;
+                self.out.extend_from_slice(span);
+                Some(())
+            }
+            _ => {
+                let start = self.at;
+                while self.peek().is_some_and(|b| !matches!(b, b',' | b'}' | b']')) {
+                    self.at += 1;
+                }
+                let scalar = &self.text[start..self.at];
+                let plain = matches!(scalar, b"null" | b"true" | b"false") || is_number(scalar);
+                plain.then(|| self.out.extend_from_slice(scalar))
+            }
+        }
+    }
+
+    /// A string's bytes, quotes included; escapes are left as they are.
+    fn string(&mut self) -> Option<&'t [u8]> {
+        let start = self.at;
+        self.expect(b'"')?;
+        loop {
+            match self.peek()? {
+                b'"' => break,
+                b'\\' => self.at += 2,
+                _ => self.at += 1,
+            }
+        }
+        self.at += 1;
+        let text: &'t [u8] = self.text;
+        Some(&text[start..self.at])
+    }
+
+    fn object(&mut self, omit: &[&str]) -> Option<()> {
+        self.expect(b'{')?;
+        self.out.push(b'{');
+        let mut written = 0;
+        while self.peek()? != b'}' {
+            let key = self.string()?;
+            let omitted =
+                omit.iter().any(|f| key.len() == f.len() + 2 && &key[1..key.len() - 1] == f.as_bytes());
+            self.expect(b':')?;
+            if omitted {
+                let mark = self.out.len();
+                self.value(&[])?;
+                self.out.truncate(mark);
+            } else {
+                if written > 0 {
+                    self.out.push(b',');
+                }
+                self.out.extend_from_slice(key);
+                self.out.push(b':');
+                self.value(&[])?;
+                written += 1;
+            }
+            if self.peek()? == b',' {
+                self.at += 1;
+            }
+        }
+        self.at += 1;
+        self.out.push(b'}');
+        Some(())
+    }
+
+    fn array(&mut self) -> Option<()> {
+        self.expect(b'[')?;
+        self.out.push(b'[');
+        let mut first = true;
+        while self.peek()? != b']' {
+            if !first {
+                self.out.push(b',');
+            }
+            first = false;
+            self.value(&[])?;
+            if self.peek()? == b',' {
+                self.at += 1;
+            }
+        }
+        self.at += 1;
+        self.out.push(b']');
+        Some(())
+    }
+
+    /// The one-key wrappers `to_stored` writes; any other `$` object is left to serde.
+    fn wrapper(&mut self) -> Option<()> {
+        self.expect(b'{')?;
+        let key = self.string()?;
+        self.expect(b':')?;
+        match key {
+            b"\"$date\"" if self.peek()? == b'"' => {
+                let iso = self.string()?;
+                canonical_date(&iso[1..iso.len() - 1])?;
+                self.out.extend_from_slice(iso);
+            }
+            b"\"$date\"" => {
+                self.expect(b'{')?;
+                let millis = self.long()?;
+                self.expect(b'}')?;
+                match super::format_date(millis) {
+                    Some(iso) => {
+                        self.out.push(b'"');
+                        self.out.extend_from_slice(iso.as_bytes());
+                        self.out.push(b'"');
+                    }
+                    None => self.out.extend_from_slice(b"null"),
+                }
+            }
+            b"\"$numberLong\"" => {
+                let long = self.long_value()?;
+                write!(self.out, "{long}").ok()?;
+            }
+            // Only infinities and NaN are stored so; the wire has no such numbers.
+            b"\"$numberDouble\"" => {
+                let text = self.string()?;
+                matches!(text, b"\"Infinity\"" | b"\"-Infinity\"" | b"\"NaN\"").then_some(())?;
+                self.out.extend_from_slice(b"null");
+            }
+            _ => return None,
+        }
+        self.expect(b'}')
+    }
+
+    /// `"$numberLong":"<digits>"` inside an object already opened.
+    fn long(&mut self) -> Option<i64> {
+        (self.string()? == b"\"$numberLong\"").then_some(())?;
+        self.expect(b':')?;
+        self.long_value()
+    }
+
+    /// `"<digits>"`, an i64 in a string.
+    fn long_value(&mut self) -> Option<i64> {
+        let quoted = self.string()?;
+        std::str::from_utf8(&quoted[1..quoted.len() - 1]).ok()?.parse().ok()
+    }
+}
+
+/// A JSON number as serde_json writes one.
+fn is_number(text: &[u8]) -> bool {
+    !text.is_empty() && text.iter().all(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` naming a real instant: the form `format_date` writes,
+/// so the wire would write it back unchanged.
+fn canonical_date(iso: &[u8]) -> Option<()> {
+    let shape = b"0000-00-00T00:00:00.000Z";
+    let fits = iso.len() == shape.len()
+        && iso.iter().zip(shape).all(|(c, s)| if *s == b'0' { c.is_ascii_digit() } else { c == s });
+    if !fits {
+        return None;
+    }
+    let number =
+        |from: usize, to: usize| iso[from..to].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let date = chrono::NaiveDate::from_ymd_opt(number(0, 4) as i32, number(5, 7), number(8, 10));
+    (date.is_some() && number(11, 13) < 24 && number(14, 16) < 60 && number(17, 19) < 60).then_some(())
 }
 
 /// Parses only the top-level fields of `text` named in `fields`; the others are
@@ -245,6 +434,20 @@ mod tests {
         let text = doc.to_stored();
         for omit in [&[][..], &["members", "e2e"][..]] {
             assert_eq!(copied(&text, omit), by_value(&text, omit), "omitting {omit:?}");
+        }
+        // Stored text is copied span by span, without serde; an unknown wrapper is not.
+        let scans =
+            |text: &str| Scan { text: text.as_bytes(), at: 0, out: &mut Vec::new() }.value(&[]).is_some();
+        let mut plain = doc.clone();
+        if let Value::Object(map) = &mut plain {
+            map.shift_remove("odd");
+        }
+        assert!(scans(&plain.to_stored()) && !scans(&text), "{text}");
+        // Text the scanner does not take (spaces, other wrappers) goes through serde alike.
+        for odd in
+            [r#"{ "a" : [ 1 , {"$numberInt":"3"} ] , "members": 2 }"#, r#"{"d":{"$numberDouble":"1.5"}}"#]
+        {
+            assert_eq!(copied(odd, &["members"]), by_value(odd, &["members"]), "{odd}");
         }
         let mut out = Vec::new();
         assert!(stored_to_wire(r#"{"a":{"$date":"yesterday"}}"#, &[], &mut out).is_err());

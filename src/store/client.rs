@@ -43,11 +43,21 @@ pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Clie
         .with_max_backoff((budget / 8).max(Duration::from_millis(20)));
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).retry_config(retries);
-    if let Endpoint::Local(url) = endpoint {
-        loader = loader
-            .endpoint_url(url)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("local", "local", None, None, "local"));
+    match endpoint {
+        Endpoint::Local(url) => {
+            loader = loader
+                .endpoint_url(url)
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new("local", "local", None, None, "local"));
+        }
+        // Lambda's environment names the region and the function's credentials: taken
+        // as they are, the provider chains (profile files, SSO, container and instance
+        // metadata) are never built, which init has no use for.
+        Endpoint::Aws => {
+            if let Some((region, credentials)) = from_environment() {
+                loader = loader.region(Region::new(region)).credentials_provider(credentials);
+            }
+        }
     }
     // The SDK shares one retry quota per partition name across every client of the
     // process; each client gets its own, so that one client's failures (another
@@ -56,4 +66,12 @@ pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Clie
     let partition = RetryPartition::new(format!("dynamodb-{}", CLIENTS.fetch_add(1, Ordering::Relaxed)));
     let config = aws_sdk_dynamodb::config::Builder::from(&loader.load().await).retry_partition(partition);
     Client::from_conf(config.build())
+}
+
+/// The region and credentials the environment sets in full, as Lambda does.
+fn from_environment() -> Option<(String, Credentials)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"))?;
+    let (id, secret) = (var("AWS_ACCESS_KEY_ID")?, var("AWS_SECRET_ACCESS_KEY")?);
+    Some((region, Credentials::new(id, secret, var("AWS_SESSION_TOKEN"), None, "environment")))
 }

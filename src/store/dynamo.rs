@@ -222,17 +222,22 @@ impl DynamoStore {
         let mut read_units = 0.0;
         let mut heads_only = heads_only;
         loop {
+            let (index, attribute) = match heads_only {
+                true => (INTEGRATION_HEADS_INDEX, attr::TARGET),
+                false => (INTEGRATION_ROOM_INDEX, attr::ROOM_ID),
+            };
             let query = IndexQuery {
                 table: &self.tables.integrations,
-                index: if heads_only { INTEGRATION_HEADS_INDEX } else { INTEGRATION_ROOM_INDEX },
-                attribute: attr::ROOM_ID,
+                index,
+                attribute,
                 // Only what `items::integration_from` reads: an attribute added there must
                 // be added here too, or it never arrives.
                 fetch: Some(if heads_only { HEAD_ATTRIBUTES } else { WHOLE_ATTRIBUTES }),
             };
             let mut headless = false;
-            let (integrations, units, next) =
-                self.query(&query, target, start.clone(), to_the_end, limit, |item| {
+            let from = start.clone().map(|key| resume_key(key, attribute, target));
+            let (integrations, units, next) = self
+                .query(&query, target, from, to_the_end, limit, |item| {
                     match items::integration_from(item, target) {
                         Ok(integration) => Some(integration),
                         Err(Unreadable::NoHead) => {
@@ -311,6 +316,18 @@ impl DynamoStore {
             }
         }
     }
+}
+
+/// A position in a partition as the index about to be read keys it: both indexes
+/// share the table's key (`_id`, `target`); the documents index adds `roomId`, which
+/// is the partition's name.
+fn resume_key(mut key: Item, index_key: &str, partition: &str) -> Item {
+    if index_key == attr::ROOM_ID {
+        key.insert(attr::ROOM_ID.to_owned(), items::s(partition));
+    } else {
+        key.remove(attr::ROOM_ID);
+    }
+    key
 }
 
 /// What one query of a partition read, and where the partition goes on.
