@@ -7,18 +7,31 @@
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use rc_integrations::access::Visibility;
 use rc_integrations::document::Value;
-use rc_integrations::model::Integration;
+use rc_integrations::model::{Body, Integration};
 use rc_integrations::page::Window;
 use rc_integrations::params::{Count, Offset, Sort};
 use rc_integrations::projection::Projection;
 use rc_integrations::query::Filter;
+use rc_integrations::store::FIRST_PAGE_ITEMS;
 use rc_integrations::{page, select};
 use serde_json::json;
+use std::collections::HashMap;
 
 /// A room of `n` integrations shaped like the contract's Guggy example, as the store
 /// hands them to the pipeline: each with its head and its stored text.
 fn room(n: usize) -> Vec<Integration> {
     documents(n).into_iter().map(|(id, doc)| Integration::of_document(id, &doc)).collect()
+}
+
+/// The room as a heads read delivers it: documents for the first page only.
+fn heads_past_first_page(room: &[Integration]) -> Vec<Integration> {
+    let target: std::sync::Arc<str> = std::sync::Arc::from("room");
+    let unread = |integration: &Integration| Integration {
+        body: Body::Unread { target: target.clone() },
+        ..integration.clone()
+    };
+    let first = FIRST_PAGE_ITEMS as usize;
+    room.iter().enumerate().map(|(at, i)| if at < first { i.clone() } else { unread(i) }).collect()
 }
 
 fn documents(n: usize) -> Vec<(String, Value)> {
@@ -205,17 +218,30 @@ fn pipeline(c: &mut Criterion) {
     let fields = Projection::default();
     let typical = r#"{"type":"webhook-outgoing","name":{"$regex":"^gug","$options":"i"},"_createdBy._id":{"$in":["user0","user2","user4"]}}"#;
     let filter = Filter::parse(typical).unwrap();
-    let run = |integrations: Vec<Integration>, filter: Option<&Filter>, count: Count| {
-        let window = Window::of(Offset(0), count);
-        let selected =
-            select::select_within(vec![integrations], &everything, filter, &sort, window, unbounded())
-                .unwrap();
-        page::respond(selected, Offset(0), &fields, usize::MAX).body
-    };
     for n in [10, 100, 1_000, 10_000] {
-        let integrations = room(n);
+        let whole = room(n);
+        let heads = heads_past_first_page(&whole);
+        // What the documents round would bring for any page: each document's text.
+        let texts: HashMap<String, String> =
+            whole.iter().map(|i| (i.id.clone(), i.stored().unwrap().to_owned())).collect();
+        // As a request runs on what the store hands it: for a 50-item page, documents only
+        // for the partition's first page, heads for the rest, then the page's documents
+        // as the documents round brings them (fresh strings); for `count=0`, every document.
+        let run = |integrations: Vec<Integration>, filter: Option<&Filter>, count: Count| {
+            let window = Window::of(Offset(0), count);
+            let mut selected =
+                select::select_within(vec![integrations], &everything, filter, &sort, window, unbounded())
+                    .unwrap();
+            for integration in &mut selected.page {
+                if let Body::Unread { .. } = integration.body {
+                    integration.body = Body::Stored(texts[&integration.id].clone());
+                }
+            }
+            page::respond(selected, Offset(0), &fields, usize::MAX).body
+        };
         let mut group = c.benchmark_group(format!("room_{n}"));
         for (label, count) in [("page50", Count::Limit(50)), ("all", Count::All)] {
+            let integrations = if count == Count::All { &whole } else { &heads };
             // The store hands the pipeline a fresh Vec per request: clone it outside the timing.
             group.bench_function(BenchmarkId::new("pipeline", label), |b| {
                 b.iter_batched(
@@ -234,7 +260,7 @@ fn pipeline(c: &mut Criterion) {
         if n == 1_000 {
             group.bench_function(BenchmarkId::new("pipeline_with_query", "page50"), |b| {
                 b.iter_batched(
-                    || integrations.clone(),
+                    || whole.clone(),
                     |input| run(input, Some(&filter), Count::Limit(50)),
                     BatchSize::LargeInput,
                 )

@@ -86,6 +86,13 @@ pub struct Integration {
 }
 
 impl Integration {
+    /// Holds a place, allocating nothing (an integration moved out of a list).
+    pub const EMPTY: Integration = Integration {
+        id: String::new(),
+        head: Head { kind: Kind::Other, creator: None, created_at: None },
+        body: Body::Stored(String::new()),
+    };
+
     /// The integration of a parsed document, as the importer stores it.
     pub fn of_document(id: String, doc: &Value) -> Integration {
         Integration { id, head: Head::of(doc), body: Body::Stored(doc.to_stored()) }

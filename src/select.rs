@@ -56,38 +56,31 @@ pub fn select_within(
 ) -> Result<Selection, ApiError> {
     let mut clock = Clock { deadline, ticks: 0 };
     let parse = fields_to_parse(filter, sort);
-    let mut chosen: Vec<Chosen> = Vec::new();
-    for integration in unique(partitions) {
+    let mut all = unique(partitions);
+    // Positions in `all` of the integrations kept, and (when parsed) their fields.
+    let mut kept: Vec<usize> = Vec::with_capacity(all.len());
+    let mut docs: Vec<Value> = Vec::new();
+    for (at, integration) in all.iter().enumerate() {
         clock.tick()?;
         if !visibility.allows(&integration.head) {
             continue;
         }
-        let doc = match &parse {
-            None => None,
-            Some(fields) => match integration.stored().map(|text| stored_fields(text, fields)) {
-                Some(Ok(doc)) => Some(doc),
-                _ => {
-                    tracing::error!(id = integration.id, "integration without a readable document skipped");
-                    continue;
-                }
-            },
-        };
-        if filter.is_some_and(|f| doc.as_ref().is_some_and(|d| !f.matches(d))) {
-            continue;
+        if let Some(fields) = &parse {
+            let Some(Ok(doc)) = integration.stored().map(|text| stored_fields(text, fields)) else {
+                tracing::error!(id = integration.id, "integration without a readable document skipped");
+                continue;
+            };
+            if filter.is_some_and(|f| !f.matches(&doc)) {
+                continue;
+            }
+            docs.push(doc);
         }
-        chosen.push(Chosen { integration, doc });
+        kept.push(at);
     }
-    let total = chosen.len();
-    let order = window_order(&chosen, sort, window, &mut clock)?;
-    let mut slots: Vec<Option<Chosen>> = chosen.into_iter().map(Some).collect();
-    let page = order.into_iter().filter_map(|i| slots[i].take()).map(|c| c.integration).collect();
+    let total = kept.len();
+    let order = window_order(&all, &kept, &docs, sort, window, &mut clock)?;
+    let page = order.into_iter().map(|k| std::mem::replace(&mut all[kept[k]], Integration::EMPTY)).collect();
     Ok(Selection { page, total })
-}
-
-/// An integration kept, with the fields parsed for its filter or sort.
-struct Chosen {
-    integration: Integration,
-    doc: Option<Value>,
 }
 
 /// The top-level fields to parse from each document: `None` when heads decide alone.
@@ -150,35 +143,39 @@ impl Clock {
     }
 }
 
-/// The positions of the window's items, in order. Keys are computed once per item
-/// and borrowed, not cloned; only the items up to the window's end are fully sorted.
+/// The window's items, in order, as positions in `kept` (which indexes `all`; `docs`
+/// holds their parsed fields, if any). Keys are computed once per item and borrowed,
+/// not cloned; only the items up to the window's end are fully sorted.
 fn window_order(
-    items: &[Chosen],
+    all: &[Integration],
+    kept: &[usize],
+    docs: &[Value],
     sort: &Sort,
     window: Window,
     clock: &mut Clock,
 ) -> Result<Vec<usize>, ApiError> {
-    let end = window.end().min(items.len());
+    let end = window.end().min(kept.len());
     if window.skip >= end {
         return Ok(Vec::new());
     }
     let width = sort.0.len();
     let on_heads = sorts_on_heads(sort);
-    let mut keys: Vec<SortKey> = Vec::with_capacity(items.len() * width);
-    for item in items {
+    let mut keys: Vec<SortKey> = Vec::with_capacity(kept.len() * width);
+    for (k, at) in kept.iter().enumerate() {
         clock.tick()?;
         for (path, direction) in &sort.0 {
-            keys.push(match (&item.doc, on_heads) {
-                (Some(doc), false) => sort_key(doc, path, *direction),
+            keys.push(match docs.get(k) {
+                Some(doc) if !on_heads => sort_key(doc, path, *direction),
                 // The head's `_createdAt` is the document's top-level field, whole.
                 _ => {
-                    let at = item.integration.head.created_at.as_ref();
-                    best_key(at.into_iter(), at.is_none(), *direction)
+                    let created = all[*at].head.created_at.as_ref();
+                    best_key(created.into_iter(), created.is_none(), *direction)
                 }
             });
         }
     }
     clock.check()?;
+    let id = |k: usize| all[kept[k]].id.as_bytes();
     let compare_items = |&a: &usize, &b: &usize| {
         let (ka, kb) = (&keys[a * width..(a + 1) * width], &keys[b * width..(b + 1) * width]);
         ka.iter()
@@ -187,9 +184,9 @@ fn window_order(
             .map(|((x, y), (_, dir))| directed(x.cmp(y), *dir))
             .find(|o| o.is_ne())
             .unwrap_or(Ordering::Equal)
-            .then_with(|| items[a].integration.id.as_bytes().cmp(items[b].integration.id.as_bytes()))
+            .then_with(|| id(a).cmp(id(b)))
     };
-    let mut order: Vec<usize> = (0..items.len()).collect();
+    let mut order: Vec<usize> = (0..kept.len()).collect();
     if end < order.len() {
         order.select_nth_unstable_by(end - 1, compare_items);
         order.truncate(end);
