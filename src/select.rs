@@ -158,8 +158,14 @@ fn window_order(
     if window.skip >= end {
         return Ok(Vec::new());
     }
-    let width = sort.0.len();
     let on_heads = sorts_on_heads(sort);
+    if let (true, [(_, direction)]) = (on_heads, sort.0.as_slice()) {
+        if let Some(order) = by_creation_dates(all, kept, *direction, window) {
+            clock.check()?;
+            return Ok(order);
+        }
+    }
+    let width = sort.0.len();
     let mut keys: Vec<SortKey> = Vec::with_capacity(kept.len() * width);
     for (k, at) in kept.iter().enumerate() {
         clock.tick()?;
@@ -186,15 +192,41 @@ fn window_order(
             .unwrap_or(Ordering::Equal)
             .then_with(|| id(a).cmp(id(b)))
     };
-    let mut order: Vec<usize> = (0..kept.len()).collect();
+    let order = settle_window(kept.len(), window, compare_items);
+    clock.check()?;
+    Ok(order)
+}
+
+/// The common case: sorted by `_createdAt` alone, every one a date. The keys are the
+/// dates themselves, compared as integers (`None`: some value is not a date).
+fn by_creation_dates(
+    all: &[Integration],
+    kept: &[usize],
+    direction: Direction,
+    window: Window,
+) -> Option<Vec<usize>> {
+    let dates = kept.iter().map(|at| match all[*at].head.created_at {
+        Some(Value::Date(ms)) => Some(ms),
+        _ => None,
+    });
+    let dates: Vec<i64> = dates.collect::<Option<_>>()?;
+    let id = |k: usize| all[kept[k]].id.as_bytes();
+    let compare =
+        |&a: &usize, &b: &usize| directed(dates[a].cmp(&dates[b]), direction).then_with(|| id(a).cmp(id(b)));
+    Some(settle_window(kept.len(), window, compare))
+}
+
+/// Positions `0..n` ordered by `compare` as far as the window's end, then the window.
+fn settle_window(n: usize, window: Window, compare: impl Fn(&usize, &usize) -> Ordering) -> Vec<usize> {
+    let end = window.end().min(n);
+    let mut order: Vec<usize> = (0..n).collect();
     if end < order.len() {
-        order.select_nth_unstable_by(end - 1, compare_items);
+        order.select_nth_unstable_by(end - 1, &compare);
         order.truncate(end);
     }
-    order.sort_unstable_by(compare_items);
-    clock.check()?;
-    order.drain(..window.skip);
-    Ok(order)
+    order.sort_unstable_by(&compare);
+    order.drain(..window.skip.min(order.len()));
+    order
 }
 
 fn directed(order: Ordering, direction: Direction) -> Ordering {

@@ -66,6 +66,17 @@ impl Function {
         }
     }
 
+    /// CPU time the process has used so far (user + system), in clock ticks of 10 ms
+    /// resolution on Linux; measured over many invocations.
+    fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        // Fields after the command name (in parentheses): utime and stime are 14 and 15.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks / 100.0
+    }
+
     /// Peak resident set size so far (`VmHWM`), in bytes.
     fn peak_rss(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
@@ -213,6 +224,8 @@ async fn a_missing_or_empty_table_variable_is_an_init_error_and_a_non_zero_exit(
 // binaries and runs this with their paths in COLD_START_BOOTSTRAP / COLD_START_HELLO.
 
 const BIG_ROOM: &str = "bigRoom0000000001";
+/// Warm invocations of the example event per cold start, for the CPU per invocation.
+const WARM_INVOCATIONS: usize = 300;
 const BIG_ROOM_SIZE: usize = 10_000;
 
 /// The demo export plus a public room `big` with 10,000 copies of Guggy.
@@ -246,6 +259,10 @@ struct Runs {
     first_response_ms: Vec<f64>,
     peak_rss: Vec<f64>,
     warm_rss: Vec<f64>,
+    /// CPU per warm invocation of the example event, in ms.
+    warm_cpu_ms: Vec<f64>,
+    /// The bootstrap's own init line: configuration, client, warm-up (ms).
+    init_steps: Vec<[f64; 3]>,
     body: Vec<f64>,
     payload: Vec<f64>,
 }
@@ -276,6 +293,21 @@ async fn cold_start(program: &Path, tables: &TableNames, example: &Json, big: &J
     runs.init_ms.push((first_next - function.started).as_secs_f64() * 1000.0);
     runs.first_response_ms.push((first.at - function.started).as_secs_f64() * 1000.0);
     runs.warm_rss.push(function.peak_rss() as f64);
+    let before = function.cpu_seconds();
+    for _ in 0..WARM_INVOCATIONS {
+        let reply = api.push_event(example.clone()).within(INVOCATION).await.unwrap();
+        assert_eq!(reply.kind, Kind::Response);
+    }
+    runs.warm_cpu_ms.push((function.cpu_seconds() - before) * 1000.0 / WARM_INVOCATIONS as f64);
+    let init_line = function
+        .log()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+        .find(|l| l["fields"]["message"] == "init");
+    if let Some(line) = init_line {
+        let step = |name: &str| line["fields"][name].as_f64().unwrap_or(f64::NAN);
+        runs.init_steps.push([step("config_ms"), step("client_ms"), step("warm_up_ms")]);
+    }
 
     let report = api.push_event(big.clone()).within(INVOCATION).await.unwrap();
     assert_eq!(report.kind, Kind::Response, "{}\nlog:\n{}", report.text(), function.log());
@@ -343,6 +375,19 @@ async fn measure_cold_start() {
     let (rss_boot, rss_hello, body) = (median(&boot.peak_rss), median(&base.peak_rss), median(&boot.body));
     println!();
     println!("- init(bootstrap) / init(hello): {:.2}", median(&boot.init_ms) / median(&base.init_ms));
+    let step = |i: usize| median(&boot.init_steps.iter().map(|s| s[i]).collect::<Vec<_>>());
+    println!(
+        "- bootstrap init by step (its `init` log line, medians): configuration {:.1} ms, DynamoDB client {:.1} ms, warm-up call {:.1} ms",
+        step(0),
+        step(1),
+        step(2)
+    );
+    println!(
+        "- warm CPU per invocation of the example event ({WARM_INVOCATIONS} per run): hello_lambda {:.3} ms, bootstrap {:.3} ms, ratio {:.2}",
+        median(&base.warm_cpu_ms),
+        median(&boot.warm_cpu_ms),
+        median(&boot.warm_cpu_ms) / median(&base.warm_cpu_ms)
+    );
     println!(
         "- RSS(bootstrap) / (3 × body + RSS(hello)): {:.2}  ({:.1} MiB vs {:.1} MiB)",
         rss_boot / (3.0 * body + rss_hello),

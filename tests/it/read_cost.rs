@@ -164,3 +164,70 @@ async fn partition_size(h: &Harness, partition: &str) -> usize {
         .map(item_size)
         .sum()
 }
+
+/// BENCHMARKS.md's read-units row, by room size: the default request (50 items, by
+/// `_createdAt`) against reading the room's documents whole, which is what it cost
+/// before heads (and what `count=0` still costs). Integrations are the contract's Guggy
+/// with a ~1.3 KB script, about 2 KB each; creation dates are shuffled so that the
+/// page's documents are mostly not in the first page. Run by `benches/run`.
+#[tokio::test]
+#[ignore = "measurement, run by benches/run"]
+async fn measure_read_units_by_room_size() {
+    use rc_integrations::document::Value;
+    use rc_integrations::model::{Integration, RoomRecord};
+    use rc_integrations::store::items;
+    let h = Harness::demo().await;
+    let script = "  prepare_outgoing_request({ request }) { return { url: request.url, method: 'GET' }; }\n"
+        .repeat(15);
+    let sizes = [10, 100, 1_000, 10_000];
+    for n in sizes {
+        let room = format!("sizedRoom{n:08}");
+        let record = RoomRecord {
+            id: room.clone(),
+            name: Some(format!("sized-{n}")),
+            kind: "c".into(),
+            ..Default::default()
+        };
+        put_items(&h, &h.tables.rooms, vec![items::room_item(&record)]).await;
+        let stored = (0..n).map(|i| {
+            let doc = serde_json::json!({
+                "_id": format!("sized{n}x{i:06}"), "enabled": true, "username": "rocket.cat", "alias": "Guggy",
+                "name": format!("Guggy {i}"), "triggerWords": ["!guggy", "guggy"], "urls": ["http://text2gif.guggy.com/guggify"],
+                "token": "8DFS89DMKLWEN", "script": script, "scriptEnabled": true, "type": "webhook-outgoing",
+                "userId": "rocket.cat", "channel": [format!("#sized-{n}")],
+                "_createdAt": {"$date": 1_483_635_965_660_i64 + (i as i64 * 7919) % 100_000_000},
+                "_createdBy": {"username": "graywolf336", "_id": "R4jgcQaQhvvK6K3iY"},
+            });
+            let doc = Value::from_extended_json(doc).unwrap();
+            items::integration_item(&Integration::of_document(format!("sized{n}x{i:06}"), &doc), Some(&room))
+        });
+        put_items(&h, &h.tables.integrations, stored.collect()).await;
+    }
+    let settings = StoreSettings { permissions_ttl: Duration::from_secs(600), ..test_store_settings() };
+    let (store, _) = service_via(&endpoint_url(), &h.tables, settings).await;
+    store.warm_up().await.unwrap();
+    let service = Service::new(store, PageSettings::default());
+    let ask = |query: String| RawRequest {
+        auth_token: Some(ADMIN_TOKEN.into()),
+        user_id: Some(ADMIN_ID.into()),
+        query: form_pairs(&query),
+    };
+    println!("| room (integrations, ~2 KB each) | default request: RCU (rounds) | documents whole, as before: RCU (rounds) | ratio | budget |");
+    println!("|---|---|---|---|---|");
+    for n in sizes {
+        let room = format!("sizedRoom{n:08}");
+        let default = service.answer(&ask(format!("roomId={room}&includeAllPublicChannels=false"))).await;
+        let whole =
+            service.answer(&ask(format!("roomId={room}&includeAllPublicChannels=false&count=0"))).await;
+        assert!(default.result.is_ok() && whole.result.is_ok());
+        let budget = if n == 10_000 { "≤ 10%" } else { "" };
+        println!(
+            "| {n} | {} ({}) | {} ({}) | {:.1}% | {budget} |",
+            default.read_units,
+            default.rounds,
+            whole.read_units,
+            whole.rounds,
+            100.0 * default.read_units / whole.read_units
+        );
+    }
+}
