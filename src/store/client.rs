@@ -2,6 +2,7 @@
 
 use crate::config::StoreSettings;
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::retry::RetryPartition;
@@ -41,8 +42,12 @@ pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Clie
         .with_max_attempts(settings.max_attempts)
         .with_initial_backoff(Duration::from_millis(20))
         .with_max_backoff((budget / 8).max(Duration::from_millis(20)));
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).retry_config(retries);
+    // The attempt timeout already bounds a stalled response; the SDK's own stalled
+    // stream guard would add a timer to every body it reads.
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(retries)
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
     match endpoint {
         Endpoint::Local(url) => {
             loader = loader
