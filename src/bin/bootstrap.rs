@@ -5,7 +5,11 @@ use rc_integrations::config::{PageSettings, StoreSettings, TableNames, TABLES};
 use rc_integrations::store::{build_client, Endpoint};
 use rc_integrations::{http, telemetry, Service};
 use std::io::{Read, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use sync_wrapper::SyncWrapper;
+use tower::ServiceExt;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -21,7 +25,38 @@ async fn main() -> Result<(), lambda_http::Error> {
     if let Err(error) = store.warm_up().await {
         tracing::warn!(%error, "warm-up failed; requests will retry DynamoDB");
     }
-    lambda_http::run(http::router(service)).await
+    // Sequential unless Lambda sets AWS_LAMBDA_MAX_CONCURRENCY above 1 (Lambda Managed
+    // Instances); the service is shared behind an Arc and safe to serve concurrently, as
+    // the local server already does. (`run` would warn whenever the variable is set at
+    // all, and `cargo lambda watch` sets it to 1 for every function it starts.)
+    let router = ServiceExt::<lambda_http::Request>::map_response(
+        http::router(service),
+        |response: axum::response::Response| response.map(SyncBody::new),
+    );
+    lambda_http::run_concurrent(router).await
+}
+
+/// axum's response body is `Send` but not `Sync`, and `run_concurrent` asks for both.
+/// A body is only ever polled through `&mut` by the one task sending it, so wrapping it
+/// in a `SyncWrapper` costs nothing: no lock, no copy of the body.
+struct SyncBody(SyncWrapper<axum::body::Body>);
+
+impl SyncBody {
+    fn new(body: axum::body::Body) -> Self {
+        SyncBody(SyncWrapper::new(body))
+    }
+}
+
+impl http_body::Body for SyncBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(self.get_mut().0.get_mut()).poll_frame(cx)
+    }
 }
 
 /// The five table names, all required: template.yaml always sets them, so a missing

@@ -208,6 +208,28 @@ async fn a_missing_or_empty_table_variable_is_an_init_error_and_a_non_zero_exit(
     }
 }
 
+/// `cargo lambda watch` starts every function with `AWS_LAMBDA_MAX_CONCURRENCY=1`, and
+/// Lambda Managed Instances set it higher: either way the function answers, and says
+/// nothing about the variable (lambda_http's sequential `run` warned on every start).
+#[tokio::test]
+async fn the_max_concurrency_variable_is_honoured_without_a_warning() {
+    let h = Harness::demo().await;
+    for concurrency in ["1", "3"] {
+        let (addr, api) = fake_runtime_api::start().await;
+        let mut env = function_env(addr, &h.tables);
+        env.insert("AWS_LAMBDA_MAX_CONCURRENCY".into(), concurrency.into());
+        let function = Function::bootstrap(&env);
+        let pending: Vec<_> = (0..3).map(|_| api.push_event(event("apigw-http-v2.json"))).collect();
+        for invocation in pending {
+            let report = invocation.within(INVOCATION).await.unwrap();
+            let (status, body) = http_reply(&report, &function);
+            assert_eq!(status, 200, "concurrency {concurrency}: {body}");
+        }
+        let log = function.log();
+        assert!(!log.contains("AWS_LAMBDA_MAX_CONCURRENCY"), "concurrency {concurrency}; log:\n{log}");
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // Cold start and memory: not a CI test. `benches/cold_start.sh` builds the release
 // binaries and runs this with their paths in COLD_START_BOOTSTRAP / COLD_START_HELLO.
