@@ -47,5 +47,7 @@ mod lambda_events;
 mod readme;
 /// `serve`, the real binary, against an external endpoint.
 mod serve;
+/// `cargo run` and `cargo lambda watch` share their build of the AWS SDK (cargo tree).
+mod shared_build;
 /// template.yaml agrees with the code: tables, indexes, variables, IAM.
 mod template;
