@@ -2,6 +2,7 @@
 //! or local server is compiled in (they live behind the `local` feature).
 
 use rc_integrations::config::{PageSettings, StoreSettings, TableNames, TABLES};
+use rc_integrations::cors::CorsPolicy;
 use rc_integrations::store::{build_client, Endpoint};
 use rc_integrations::{http, telemetry, Service};
 use std::io::{Read, Write};
@@ -14,9 +15,15 @@ use tower::ServiceExt;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init_json();
-    let tables = match table_names() {
-        Ok(tables) => tables,
-        Err(message) => return Err(init_failed(message)),
+    // API_CORS_ORIGIN serves fronts that leave CORS to the function (an ALB, a REST API,
+    // a function URL without its own); template.yaml's HTTP API answers preflights and
+    // sets the headers itself, and does not pass the variable.
+    let (tables, cors) = match (table_names(), CorsPolicy::from_env()) {
+        (Ok(tables), Ok(cors)) => (tables, cors),
+        (tables, cors) => {
+            let errors = [tables.err(), cors.err().map(|e| e.to_string())];
+            return Err(init_failed(errors.into_iter().flatten().collect::<Vec<_>>().join("; ")));
+        }
     };
     let settings = StoreSettings::from_env();
     let client = build_client(&Endpoint::Aws, &settings).await;
@@ -30,7 +37,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     // the local server already does. (`run` would warn whenever the variable is set at
     // all, and `cargo lambda watch` sets it to 1 for every function it starts.)
     let router = ServiceExt::<lambda_http::Request>::map_response(
-        http::router(service),
+        http::router_with_cors(service, &cors),
         |response: axum::response::Response| response.map(SyncBody::new),
     );
     lambda_http::run_concurrent(router).await

@@ -36,6 +36,10 @@ mod read_cost;
 /// DynamoDB round trips per kind of request, counted through the proxy.
 mod round_trips;
 
+// Browser-facing.
+/// CORS (`API_CORS_ORIGIN`) header by header: off as before, on for listed origins or `*`.
+mod cors;
+
 // Entry points and deployment.
 /// The real `bootstrap` binary under a fake Lambda Runtime API.
 mod bootstrap;
