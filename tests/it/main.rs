@@ -37,6 +37,8 @@ mod read_cost;
 mod round_trips;
 
 // Browser-facing.
+/// CORS in headless Chromium, a page on one origin calling the service on others (ignored: needs Chromium).
+mod browser;
 /// CORS (`API_CORS_ORIGIN`) header by header: off as before, on for listed origins or `*`.
 mod cors;
 
