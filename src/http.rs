@@ -1,5 +1,6 @@
 //! The HTTP edge, the same router for Lambda (through lambda_http) and local serving.
 
+use crate::cors::{self, CorsPolicy};
 use crate::error::{ApiError, RETRY_AFTER_SECONDS};
 use crate::metrics::{MetricsTarget, RequestMetrics};
 use crate::request::RawRequest;
@@ -17,15 +18,30 @@ use std::time::Instant;
 pub const PATH: &str = "/api/v1/channels.getIntegrations";
 
 /// The endpoint at its path, and under a leading stage segment as API Gateway REST
-/// APIs deliver it (`/prod/api/v1/…`).
+/// APIs deliver it (`/prod/api/v1/…`). No CORS: what every caller gets unless
+/// `API_CORS_ORIGIN` is set.
 pub fn router(service: Arc<Service>) -> Router {
-    let endpoint = get(get_integrations).fallback(method_not_allowed);
-    Router::new()
+    router_with_cors(service, &CorsPolicy::Off)
+}
+
+/// [`router`] under a CORS policy. Off, it is that router and nothing more; on, the
+/// endpoint also answers preflights and every answer carries the policy's headers.
+pub fn router_with_cors(service: Arc<Service>, cors: &CorsPolicy) -> Router {
+    let endpoint = if cors.is_on() {
+        get(get_integrations).options(cors::layer::preflight).fallback(method_not_allowed_when_cors_is_on)
+    } else {
+        get(get_integrations).fallback(method_not_allowed)
+    };
+    let routes = Router::new()
         .route(PATH, endpoint.clone())
         .route(&format!("/{{stage}}{PATH}"), endpoint)
-        .fallback(not_found)
-        .layer(middleware::from_fn(log_request))
-        .with_state(service)
+        .fallback(not_found);
+    let routes = if cors.is_on() {
+        routes.layer(middleware::from_fn_with_state(Arc::new(cors.clone()), cors::layer::add_headers))
+    } else {
+        routes
+    };
+    routes.layer(middleware::from_fn(log_request)).with_state(service)
 }
 
 async fn get_integrations(
@@ -78,8 +94,16 @@ async fn not_found() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
+    method_not_allowed_allowing("GET, HEAD")
+}
+
+async fn method_not_allowed_when_cors_is_on() -> Response {
+    method_not_allowed_allowing(cors::layer::ALLOW_WITH_OPTIONS)
+}
+
+fn method_not_allowed_allowing(allow: &'static str) -> Response {
     let mut response = ApiError::MethodNotAllowed.into_response();
-    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
     response
 }
 

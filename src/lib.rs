@@ -14,6 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod access;
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod document;
 pub mod error;
 pub mod fetch;

@@ -2,11 +2,12 @@
 
 use clap::{Parser, Subcommand};
 use rc_integrations::config::{StoreSettings, TableNames};
+use rc_integrations::cors::{self, CorsPolicy};
 use rc_integrations::import::{self, import_dir, ImportOptions};
 use rc_integrations::local::demo::DemoDir;
 use rc_integrations::local::{self, tables};
 use rc_integrations::store::Endpoint;
-use rc_integrations::telemetry;
+use rc_integrations::{http, telemetry};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -77,6 +78,8 @@ async fn main() -> ExitCode {
 /// demo export. Against an endpoint named by `AWS_ENDPOINT_URL_DYNAMODB` (real tables,
 /// maybe someone's production data): served as they are, written only with `--data`.
 async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(), String> {
+    // Settings first: a malformed one stops the start before anything is loaded.
+    let cors = CorsPolicy::from_env().map_err(|e| e.to_string())?;
     let tables = TableNames::from_env();
     let demo;
     let (endpoint, load) = match local::configured_endpoint() {
@@ -112,8 +115,11 @@ async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(),
         }
     }
     let service = local::service(client, tables).await;
+    if cors.is_on() {
+        tracing::info!("CORS ({}): {cors}", cors::VARIABLE);
+    }
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    local::serve(service, addr).await.map_err(|e| e.to_string())
+    local::serve(http::router_with_cors(service, &cors), addr).await.map_err(|e| e.to_string())
 }
 
 async fn import(dir: &Path, create_tables: bool, prune: bool) -> Result<(), String> {

@@ -2,18 +2,29 @@
 //! or local server is compiled in (they live behind the `local` feature).
 
 use rc_integrations::config::{PageSettings, StoreSettings, TableNames, TABLES};
+use rc_integrations::cors::CorsPolicy;
 use rc_integrations::store::{build_client, Endpoint};
 use rc_integrations::{http, telemetry, Service};
 use std::io::{Read, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use sync_wrapper::SyncWrapper;
+use tower::ServiceExt;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let started = Instant::now();
     telemetry::init_json();
-    let tables = match table_names() {
-        Ok(tables) => tables,
-        Err(message) => return Err(init_failed(message)),
+    // API_CORS_ORIGIN serves fronts that leave CORS to the function (an ALB, a REST API,
+    // a function URL without its own); template.yaml's HTTP API answers preflights and
+    // sets the headers itself, and does not pass the variable.
+    let (tables, cors) = match (table_names(), CorsPolicy::from_env()) {
+        (Ok(tables), Ok(cors)) => (tables, cors),
+        (tables, cors) => {
+            let errors = [tables.err(), cors.err().map(|e| e.to_string())];
+            return Err(init_failed(errors.into_iter().flatten().collect::<Vec<_>>().join("; ")));
+        }
     };
     let settings = StoreSettings::from_env();
     let configured = started.elapsed();
@@ -34,7 +45,38 @@ async fn main() -> Result<(), lambda_http::Error> {
         total_ms = ms(warmed),
         "init"
     );
-    lambda_http::run(http::router(service)).await
+    // Sequential unless Lambda sets AWS_LAMBDA_MAX_CONCURRENCY above 1 (Lambda Managed
+    // Instances); the service is shared behind an Arc and safe to serve concurrently, as
+    // the local server already does. (`run` would warn whenever the variable is set at
+    // all, and `cargo lambda watch` sets it to 1 for every function it starts.)
+    let router = ServiceExt::<lambda_http::Request>::map_response(
+        http::router_with_cors(service, &cors),
+        |response: axum::response::Response| response.map(SyncBody::new),
+    );
+    lambda_http::run_concurrent(router).await
+}
+
+/// axum's response body is `Send` but not `Sync`, and `run_concurrent` asks for both.
+/// A body is only ever polled through `&mut` by the one task sending it, so wrapping it
+/// in a `SyncWrapper` costs nothing: no lock, no copy of the body.
+struct SyncBody(SyncWrapper<axum::body::Body>);
+
+impl SyncBody {
+    fn new(body: axum::body::Body) -> Self {
+        SyncBody(SyncWrapper::new(body))
+    }
+}
+
+impl http_body::Body for SyncBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(self.get_mut().0.get_mut()).poll_frame(cx)
+    }
 }
 
 /// The five table names, all required: template.yaml always sets them, so a missing

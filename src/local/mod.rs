@@ -45,16 +45,16 @@ pub async fn service(client: aws_sdk_dynamodb::Client, tables: TableNames) -> Ar
     service
 }
 
-/// Serves the router on `addr` until Ctrl-C.
-pub async fn serve(service: Arc<Service>, addr: SocketAddr) -> std::io::Result<()> {
-    serve_on(tokio::net::TcpListener::bind(addr).await?, service).await
+/// Serves `router` (`http::router` or `http::router_with_cors`) on `addr` until Ctrl-C.
+pub async fn serve(router: axum::Router, addr: SocketAddr) -> std::io::Result<()> {
+    serve_on(tokio::net::TcpListener::bind(addr).await?, router).await
 }
 
-/// Serves the router on a bound listener until Ctrl-C.
-pub async fn serve_on(listener: tokio::net::TcpListener, service: Arc<Service>) -> std::io::Result<()> {
+/// Serves `router` on a bound listener until Ctrl-C.
+pub async fn serve_on(listener: tokio::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
     let listener = transport::JsonErrorsListener(listener);
     tracing::info!("serving http://{}{}", listener.0.local_addr()?, http::PATH);
-    axum::serve(listener, http::router(service))
+    axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

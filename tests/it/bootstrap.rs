@@ -219,6 +219,62 @@ async fn a_missing_or_empty_table_variable_is_an_init_error_and_a_non_zero_exit(
     }
 }
 
+/// The function reads `API_CORS_ORIGIN` as the local server does (for fronts that leave
+/// CORS to it): an allowed origin's request gets the header, and a malformed value is
+/// an init error that names the variable, before any event is asked for.
+#[tokio::test]
+async fn api_cors_origin_is_applied_and_a_malformed_one_fails_init() {
+    let h = Harness::demo().await;
+    let (addr, api) = fake_runtime_api::start().await;
+    let mut env = function_env(addr, &h.tables);
+    env.insert("API_CORS_ORIGIN".into(), "https://app.example".into());
+    let function = Function::bootstrap(&env);
+    let mut from_app = event("apigw-http-v2.json");
+    from_app["headers"]["origin"] = json!("https://app.example");
+    let report = api.push_event(from_app).within(INVOCATION).await.unwrap();
+    let (status, body) = http_reply(&report, &function);
+    assert_eq!(status, 200, "{body}");
+    let headers = &report.json()["headers"];
+    assert_eq!(headers["access-control-allow-origin"], "https://app.example", "{headers}");
+    assert_eq!(headers["vary"], "Origin", "{headers}");
+
+    let (addr, api) = fake_runtime_api::start().await;
+    let mut env = function_env(addr, &fresh_tables());
+    env.insert("API_CORS_ORIGIN".into(), "https://app.example/".into());
+    let mut function = Function::bootstrap(&env);
+    let status = function.exit_within(Duration::from_secs(30)).await;
+    assert!(!status.success(), "{status}; log:\n{}", function.log());
+    let reports = api.init_errors();
+    assert_eq!(reports.len(), 1, "{reports:?}; log:\n{}", function.log());
+    assert_eq!(reports[0].error_type(), Some("Runtime.ConfigInvalid"));
+    let diagnostic = reports[0].json();
+    let message = diagnostic["errorMessage"].as_str().unwrap();
+    assert!(message.starts_with("API_CORS_ORIGIN: ") && message.contains("no path"), "{message}");
+    assert_eq!(api.first_next_at(), None, "asked for an event after a failed init");
+}
+
+/// `cargo lambda watch` starts every function with `AWS_LAMBDA_MAX_CONCURRENCY=1`, and
+/// Lambda Managed Instances set it higher: either way the function answers, and says
+/// nothing about the variable (lambda_http's sequential `run` warned on every start).
+#[tokio::test]
+async fn the_max_concurrency_variable_is_honoured_without_a_warning() {
+    let h = Harness::demo().await;
+    for concurrency in ["1", "3"] {
+        let (addr, api) = fake_runtime_api::start().await;
+        let mut env = function_env(addr, &h.tables);
+        env.insert("AWS_LAMBDA_MAX_CONCURRENCY".into(), concurrency.into());
+        let function = Function::bootstrap(&env);
+        let pending: Vec<_> = (0..3).map(|_| api.push_event(event("apigw-http-v2.json"))).collect();
+        for invocation in pending {
+            let report = invocation.within(INVOCATION).await.unwrap();
+            let (status, body) = http_reply(&report, &function);
+            assert_eq!(status, 200, "concurrency {concurrency}: {body}");
+        }
+        let log = function.log();
+        assert!(!log.contains("AWS_LAMBDA_MAX_CONCURRENCY"), "concurrency {concurrency}; log:\n{log}");
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // Cold start and memory: not a CI test. `benches/cold_start.sh` builds the release
 // binaries and runs this with their paths in COLD_START_BOOTSTRAP / COLD_START_HELLO.

@@ -36,6 +36,12 @@ mod read_cost;
 /// DynamoDB round trips per kind of request, counted through the proxy.
 mod round_trips;
 
+// Browser-facing.
+/// CORS in headless Chromium, a page on one origin calling the service on others (ignored: needs Chromium).
+mod browser;
+/// CORS (`API_CORS_ORIGIN`) header by header: off as before, on for listed origins or `*`.
+mod cors;
+
 // Entry points and deployment.
 /// The real `bootstrap` binary under a fake Lambda Runtime API.
 mod bootstrap;
@@ -47,5 +53,7 @@ mod lambda_events;
 mod readme;
 /// `serve`, the real binary, against an external endpoint.
 mod serve;
+/// `cargo run` and `cargo lambda watch` share their build of the AWS SDK (cargo tree).
+mod shared_build;
 /// template.yaml agrees with the code: tables, indexes, variables, IAM.
 mod template;

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use rc_integrations::config::{PageSettings, StoreSettings, TableNames};
+use rc_integrations::cors::CorsPolicy;
 use rc_integrations::import::{import_dir, ImportOptions, Summary};
 use rc_integrations::local::{start_emulator, tables};
 use rc_integrations::store::{build_client, DynamoStore, Endpoint};
@@ -127,6 +128,17 @@ impl Harness {
         }
     }
 
+    /// The same tables behind the router under a CORS policy.
+    pub fn with_cors(&self, cors: &CorsPolicy) -> Harness {
+        let (service, _) = Service::on_dynamodb(
+            self.client.clone(),
+            self.tables.clone(),
+            test_store_settings(),
+            PageSettings::default(),
+        );
+        self.with_router(http::router_with_cors(service, cors))
+    }
+
     /// GET as a user, given as (user id, clear token).
     pub async fn get_as(&self, (user_id, token): (&str, &str), query: &str) -> Reply {
         self.get(&[("X-Auth-Token", token), ("X-User-Id", user_id)], query).await
@@ -135,12 +147,17 @@ impl Harness {
     /// The same tables served by the local server (`local::serve_on`, the real one) on a
     /// free loopback port, for tests that speak raw HTTP.
     pub async fn local_server(&self) -> std::net::SocketAddr {
+        self.local_server_with_cors(&CorsPolicy::Off).await
+    }
+
+    /// [`Harness::local_server`] under a CORS policy.
+    pub async fn local_server_with_cors(&self, cors: &CorsPolicy) -> std::net::SocketAddr {
         let settings = test_store_settings();
         let (service, _) =
             Service::on_dynamodb(self.client.clone(), self.tables.clone(), settings, PageSettings::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(rc_integrations::local::serve_on(listener, service));
+        tokio::spawn(rc_integrations::local::serve_on(listener, http::router_with_cors(service, cors)));
         addr
     }
 
@@ -365,6 +382,10 @@ pub struct UnreachableStore {
 
 impl Unreachable {
     pub async fn harness(self) -> UnreachableStore {
+        self.harness_with_cors(&CorsPolicy::Off).await
+    }
+
+    pub async fn harness_with_cors(self, cors: &CorsPolicy) -> UnreachableStore {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let listener = match self {
@@ -380,7 +401,8 @@ impl Unreachable {
         let tables = TableNames::from_env();
         let (service, _) =
             Service::on_dynamodb(client.clone(), tables.clone(), settings, PageSettings::default());
-        let harness = Harness { router: http::router(service), client, tables, summary: Summary::default() };
+        let router = http::router_with_cors(service, cors);
+        let harness = Harness { router, client, tables, summary: Summary::default() };
         UnreachableStore { harness, _listener: listener }
     }
 }
