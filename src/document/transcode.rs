@@ -69,6 +69,36 @@ impl<'t> Scan<'t, '_> {
         }
     }
 
+    /// Steps over one value without writing it.
+    fn skip_value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            open @ (b'{' | b'[') => {
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.at += 1;
+                while self.peek()? != close {
+                    if open == b'{' {
+                        self.string()?;
+                        self.expect(b':')?;
+                    }
+                    self.skip_value()?;
+                    if self.peek()? == b',' {
+                        self.at += 1;
+                    }
+                }
+                self.at += 1;
+                Some(())
+            }
+            _ => {
+                let start = self.at;
+                while self.peek().is_some_and(|b| !matches!(b, b',' | b'}' | b']')) {
+                    self.at += 1;
+                }
+                (self.at > start).then_some(())
+            }
+        }
+    }
+
     /// A string's bytes, quotes included; escapes are left as they are.
     fn string(&mut self) -> Option<&'t [u8]> {
         let start = self.at;
@@ -210,11 +240,42 @@ fn canonical_date(iso: &[u8]) -> Option<()> {
 
 /// Parses only the top-level fields of `text` named in `fields`; the others are
 /// skipped without being built. A document is an object, so the result is one.
+///
+/// Stored text is walked member by member and only the named members' values are
+/// parsed; the others (a script of kilobytes, say) are stepped over as bytes.
 pub fn stored_fields(text: &str, fields: &[String]) -> Result<Value, ExtJsonError> {
+    if let Some(value) = named_members(text, fields) {
+        return Ok(value);
+    }
     let mut reader = serde_json::Deserializer::from_str(text);
     let value = reader.deserialize_map(Fields(fields)).map_err(ExtJsonError::of)?;
     reader.end().map_err(ExtJsonError::of)?;
     Ok(value)
+}
+
+/// The named top-level members of compact stored text, each parsed on its own; `None`
+/// when the text is not such (a key with escapes, a malformed member), for serde to read.
+fn named_members(text: &str, fields: &[String]) -> Option<Value> {
+    let mut scan = Scan { text: text.as_bytes(), at: 0, out: &mut Vec::new() };
+    let mut map = Map::new();
+    scan.expect(b'{')?;
+    while scan.peek()? != b'}' {
+        let key = scan.string()?;
+        let name = std::str::from_utf8(&key[1..key.len() - 1]).ok().filter(|k| !k.contains('\\'))?;
+        scan.expect(b':')?;
+        let start = scan.at;
+        scan.skip_value()?;
+        if fields.iter().any(|f| f == name) {
+            let value =
+                Value::from_extended_json_str(std::str::from_utf8(&scan.text[start..scan.at]).ok()?).ok()?;
+            map.insert(name.to_owned(), value);
+        }
+        if scan.peek()? == b',' {
+            scan.at += 1;
+        }
+    }
+    scan.expect(b'}')?;
+    (scan.at == text.len()).then_some(Value::Object(map))
 }
 
 /// Copies one value to `out`; `omit` applies to the fields of the top-level object only.
@@ -452,6 +513,24 @@ mod tests {
         let mut out = Vec::new();
         assert!(stored_to_wire(r#"{"a":{"$date":"yesterday"}}"#, &[], &mut out).is_err());
         assert!(stored_to_wire(r#"{"a":1} trailing"#, &[], &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn only_the_named_fields_are_read_stored_text_or_not() {
+        let doc = Value::from_extended_json(json!({
+            "_id": "x", "script": "a \"quoted\" [brace} text", "tags": [{"a": {"$date": 0}}, [1, {}]],
+            "type": "t", "n": -1.5e-7, "o": {"k": {"$numberLong": "9007199254740993"}}, "z": null
+        }))
+        .unwrap();
+        let text = doc.to_stored();
+        let fields = ["tags".to_owned(), "o".to_owned(), "n".to_owned(), "absent".to_owned()];
+        let Value::Object(all) = &doc else { unreachable!() };
+        let expected: Map =
+            all.iter().filter(|(k, _)| fields.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(named_members(&text, &fields), Some(Value::Object(expected.clone())));
+        assert_eq!(stored_fields(&text, &fields).unwrap(), Value::Object(expected));
+        // Not compact stored text: serde reads it, to the same effect.
+        assert_eq!(named_members(r#"{ "type" : "t" }"#, &fields), None);
     }
 
     #[test]

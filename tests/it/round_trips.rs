@@ -213,3 +213,39 @@ async fn a_big_room_costs_a_round_for_its_heads_and_one_for_a_deep_pages_documen
         assert_eq!(proxy.rounds(), rounds, "{why}: {:?}", proxy.calls());
     }
 }
+
+/// Items imported before heads existed (no `ty`, `by`, `at`) are absent from the heads
+/// index's projection: the store notices and reads those pages whole, in the same round,
+/// and the answer is the same as for items with heads.
+#[tokio::test]
+async fn items_without_heads_are_read_whole_in_the_same_round() {
+    use rc_integrations::document::Value;
+    use rc_integrations::model::{Integration, RoomRecord};
+    use rc_integrations::store::items::{self, attr};
+    const ROOM: &str = "oldRoom0000000001";
+    let (h, proxy, _store) = setup().await;
+    let room =
+        RoomRecord { id: ROOM.into(), name: Some("old".into()), kind: "c".into(), ..Default::default() };
+    put_items(&h, &h.tables.rooms, vec![items::room_item(&room)]).await;
+    let stored = (0..80).map(|i| {
+        let text =
+            format!(r#"{{"_id":"o{i:03}","type":"webhook-incoming","_createdAt":{{"$date":{}}}}}"#, 1000 - i);
+        let doc = Value::from_extended_json_str(&text).unwrap();
+        let mut item =
+            items::integration_item(&Integration::of_document(format!("o{i:03}"), &doc), Some(ROOM));
+        for head in [attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT] {
+            item.remove(head);
+        }
+        item
+    });
+    put_items(&h, &h.tables.integrations, stored.collect()).await;
+    h.as_admin(&format!("roomId={GENERAL}")).await;
+    proxy.reset_calls();
+    let reply = h.as_admin(&format!("roomId={ROOM}&includeAllPublicChannels=false&count=5")).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let ids: Vec<&str> =
+        reply.body["integrations"].as_array().unwrap().iter().map(|i| i["_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["o079", "o078", "o077", "o076", "o075"], "oldest first, from the documents");
+    assert_eq!(reply.body["total"], 80);
+    assert_eq!(proxy.rounds(), 2, "{:?}", proxy.calls());
+}
