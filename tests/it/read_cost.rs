@@ -168,8 +168,9 @@ async fn partition_size(h: &Harness, partition: &str) -> usize {
 /// BENCHMARKS.md's read-units row, by room size: the default request (50 items, by
 /// `_createdAt`) against reading the room's documents whole, which is what it cost
 /// before heads (and what `count=0` still costs). Integrations are the contract's Guggy
-/// with a ~1.3 KB script, about 2 KB each; creation dates are shuffled so that the
-/// page's documents are mostly not in the first page. Run by `benches/run`.
+/// with a ~1.3 KB script, about 2 KB each; creation dates are scattered (a multiplicative
+/// hash of the position) so that the page's documents are mostly not in the first page,
+/// as with Rocket.Chat's random ids. Run by `benches/run`.
 #[tokio::test]
 #[ignore = "measurement, run by benches/run"]
 async fn measure_read_units_by_room_size() {
@@ -195,7 +196,7 @@ async fn measure_read_units_by_room_size() {
                 "name": format!("Guggy {i}"), "triggerWords": ["!guggy", "guggy"], "urls": ["http://text2gif.guggy.com/guggify"],
                 "token": "8DFS89DMKLWEN", "script": script, "scriptEnabled": true, "type": "webhook-outgoing",
                 "userId": "rocket.cat", "channel": [format!("#sized-{n}")],
-                "_createdAt": {"$date": 1_483_635_965_660_i64 + (i as i64 * 7919) % 100_000_000},
+                "_createdAt": {"$date": 1_483_635_965_660_i64 + (i as i64 * 2_654_435_761) % (1 << 32)},
                 "_createdBy": {"username": "graywolf336", "_id": "R4jgcQaQhvvK6K3iY"},
             });
             let doc = Value::from_extended_json(doc).unwrap();
