@@ -46,7 +46,7 @@ fn documents(n: usize) -> Vec<(String, Value)> {
                 "impersonateUser": false, "scriptCompiled": "/* Some script compiled */", "scriptError": null,
                 "type": if i % 2 == 0 { "webhook-outgoing" } else { "webhook-incoming" },
                 "userId": "rocket.cat", "channel": ["#general"],
-                "_createdAt": {"$date": 1_483_635_965_660_i64 + (i as i64 * 7919) % 100_000_000},
+                "_createdAt": {"$date": 1_483_635_965_660_i64 + (i as i64 * 2_654_435_761) % (1 << 32)},
                 "_createdBy": {"username": "graywolf336", "_id": format!("user{}", i % 10)},
                 "_updatedAt": {"$date": 1_483_635_965_660_i64},
             });
