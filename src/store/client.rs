@@ -60,6 +60,11 @@ pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Clie
         // metadata) are never built, which init has no use for.
         Endpoint::Aws => {
             if let Some((region, credentials)) = from_environment() {
+                let endpoints =
+                    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"].map(|v| std::env::var(v).ok());
+                if aws_roots_suffice(&region, endpoints.iter().flatten().map(String::as_str)) {
+                    loader = loader.http_client(https_with_aws_roots());
+                }
                 loader = loader.region(Region::new(region)).credentials_provider(credentials);
             }
         }
@@ -79,4 +84,61 @@ fn from_environment() -> Option<(String, Credentials)> {
     let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"))?;
     let (id, secret) = (var("AWS_ACCESS_KEY_ID")?, var("AWS_SECRET_ACCESS_KEY")?);
     Some((region, Credentials::new(id, secret, var("AWS_SESSION_TOKEN"), None, "environment")))
+}
+
+/// The roots of Amazon Trust Services (Amazon Root CA 1 to 4 and the Starfield
+/// Services root that cross-signs them), which every AWS endpoint outside China chains to.
+const AWS_ROOTS: &[u8] = include_bytes!("aws_roots.pem");
+
+/// Whether the AWS roots are all the trust a client needs: DynamoDB's own endpoints
+/// outside the China regions (whose certificates other authorities issue), or an
+/// endpoint set in the environment that is plain HTTP (an emulator: no TLS at all). An
+/// HTTPS endpoint of one's own (a proxy) keeps the system's roots.
+fn aws_roots_suffice<'a>(region: &str, mut endpoints: impl Iterator<Item = &'a str>) -> bool {
+    !region.starts_with("cn-") && endpoints.all(|url| url.starts_with("http://"))
+}
+
+/// The SDK's HTTPS client with five embedded roots as its trust store, instead of the
+/// system's: reading and parsing the system's hundreds of certificates was most of init.
+fn https_with_aws_roots() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    let store = TrustStore::empty().with_native_roots(false).with_pem_certificate(AWS_ROOTS);
+    let context = TlsContext::builder().with_trust_store(store).build();
+    let builder =
+        aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+    match context {
+        Ok(context) => builder.tls_context(context).build_https(),
+        Err(_) => builder.build_https(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    #[test]
+    fn the_aws_roots_are_five_der_certificates() {
+        let text = std::str::from_utf8(AWS_ROOTS).unwrap();
+        let bodies: Vec<Vec<u8>> = text
+            .split("-----BEGIN CERTIFICATE-----")
+            .skip(1)
+            .map(|block| {
+                let body: String =
+                    block.split("-----END CERTIFICATE-----").next().unwrap().split_whitespace().collect();
+                base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+            })
+            .collect();
+        assert_eq!(bodies.len(), 5);
+        // An X.509 certificate is a DER SEQUENCE.
+        assert!(bodies.iter().all(|der| der.first() == Some(&0x30) && der.len() > 300));
+    }
+
+    #[test]
+    fn the_aws_roots_serve_aws_endpoints_and_plain_http_only() {
+        assert!(aws_roots_suffice("eu-west-1", std::iter::empty()));
+        assert!(aws_roots_suffice("us-east-1", ["http://127.0.0.1:8000"].into_iter()));
+        assert!(!aws_roots_suffice("us-east-1", ["https://dynamodb.proxy.example"].into_iter()));
+        assert!(!aws_roots_suffice("cn-north-1", std::iter::empty()));
+    }
 }
