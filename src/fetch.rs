@@ -122,13 +122,17 @@ pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
 
 /// After selection: the documents of the page's integrations whose heads alone were read.
 pub fn documents_round(page: &[Integration]) -> Round {
-    let unread = page.iter().filter_map(|integration| match &integration.body {
+    Round { keys: page.iter().filter_map(unread_document).collect(), ..Round::default() }
+}
+
+/// The key of an integration's document, when only its head was read.
+fn unread_document(integration: &Integration) -> Option<Key> {
+    match &integration.body {
         Body::Unread { target } => {
             Some(Key::Document { id: integration.id.clone(), target: target.to_string() })
         }
         Body::Stored(_) => None,
-    });
-    Round { keys: unread.collect(), ..Round::default() }
+    }
 }
 
 fn first_page(partition: &str) -> PartitionRead {
@@ -223,11 +227,9 @@ impl Facts {
     /// deleted since its head was read stays unread (and the page leaves it out).
     pub fn fill_documents(&mut self, page: &mut [Integration]) {
         for integration in page {
-            if let Body::Unread { target } = &integration.body {
-                let key = Key::Document { id: integration.id.clone(), target: target.to_string() };
-                if let Some(Some(Record::Document(text))) = self.known.remove(&key) {
-                    integration.body = Body::Stored(text);
-                }
+            let Some(key) = unread_document(integration) else { continue };
+            if let Some(Some(Record::Document(text))) = self.known.remove(&key) {
+                integration.body = Body::Stored(text);
             }
         }
     }

@@ -7,7 +7,7 @@
 //! a linear pass, not a full sort.
 
 use crate::access::Visibility;
-use crate::document::{compare, reach, stored_fields, Value};
+use crate::document::{add_top_level, compare, reach, stored_fields, Value};
 use crate::error::ApiError;
 use crate::model::{Integration, HEAD_SORT_FIELDS};
 use crate::page::Window;
@@ -91,10 +91,7 @@ fn fields_to_parse(filter: Option<&Filter>, sort: &Sort) -> Option<Vec<String>> 
     let mut fields = filter.map(Filter::top_level_fields).unwrap_or_default();
     if !sorts_on_heads(sort) {
         for (path, _) in &sort.0 {
-            let top = path.split('.').next().unwrap_or(path);
-            if !fields.iter().any(|f| f == top) {
-                fields.push(top.to_owned());
-            }
+            add_top_level(&mut fields, path);
         }
     }
     (filter.is_some() || !fields.is_empty()).then_some(fields)

@@ -192,19 +192,24 @@ impl<'de> Visitor<'de> for ValueVisitor {
             let value = access.next_value()?;
             map.insert(key, value);
         }
-        if map.len() == 1 {
-            let (key, inner) = map.first().expect("one entry");
-            if let Some(value) = unwrap_wrapper(key, inner).map_err(de::Error::custom)? {
-                return Ok(value);
-            }
-        }
-        Ok(Value::Object(map))
+        object_or_wrapper(map).map_err(de::Error::custom)
     }
+}
+
+/// A map as read: the value of a one-key Extended JSON wrapper (`{"$date": …}`), or
+/// else a document.
+pub(super) fn object_or_wrapper(map: Map) -> Result<Value, String> {
+    if let Some((key, inner)) = map.first().filter(|_| map.len() == 1) {
+        if let Some(value) = unwrap_wrapper(key, inner)? {
+            return Ok(value);
+        }
+    }
+    Ok(Value::Object(map))
 }
 
 /// The value of a one-key Extended JSON wrapper (its inner value already read),
 /// or `None` when `key` is not a wrapper.
-pub(super) fn unwrap_wrapper(key: &str, inner: &Value) -> Result<Option<Value>, String> {
+fn unwrap_wrapper(key: &str, inner: &Value) -> Result<Option<Value>, String> {
     let bad = |what: &str| Err(format!("invalid {key}: {what}"));
     Ok(Some(match (key, inner) {
         ("$date", Value::String(text)) => match parse_date(text) {

@@ -12,7 +12,7 @@ mod transcode;
 
 pub use extjson::{ExtJsonError, Wire};
 pub use order::{compare, compare_same_type};
-pub use path::{lookup, reach, Reached};
+pub use path::{add_top_level, lookup, reach, Reached};
 pub use transcode::{stored_fields, stored_to_wire};
 
 use indexmap::IndexMap;

@@ -19,6 +19,14 @@ pub fn lookup<'a>(doc: &'a Value, path: &str) -> Vec<&'a Value> {
     reach(doc, path).values
 }
 
+/// Adds the top-level field of a dotted path to `fields`, unless it is there already.
+pub fn add_top_level(fields: &mut Vec<String>, path: &str) {
+    let top = path.split('.').next().unwrap_or(path);
+    if !fields.iter().any(|f| f == top) {
+        fields.push(top.to_owned());
+    }
+}
+
 /// The values a dotted path reaches, and whether some branch of it is missing.
 pub fn reach<'a>(doc: &'a Value, path: &str) -> Reached<'a> {
     let mut reached = Reached::default();

@@ -4,7 +4,7 @@
 //! pass, without a [`Value`] in between; a `query` parses only the top-level fields it
 //! names. Both read text that [`Value::to_stored`] wrote.
 
-use super::extjson::{unwrap_wrapper, ExtJsonError};
+use super::extjson::{object_or_wrapper, ExtJsonError};
 use super::{Map, Value, Wire};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -69,34 +69,12 @@ impl<'t> Scan<'t, '_> {
         }
     }
 
-    /// Steps over one value without writing it.
+    /// Steps over one value: copied as any other, then taken back.
     fn skip_value(&mut self) -> Option<()> {
-        match self.peek()? {
-            b'"' => self.string().map(drop),
-            open @ (b'{' | b'[') => {
-                let close = if open == b'{' { b'}' } else { b']' };
-                self.at += 1;
-                while self.peek()? != close {
-                    if open == b'{' {
-                        self.string()?;
-                        self.expect(b':')?;
-                    }
-                    self.skip_value()?;
-                    if self.peek()? == b',' {
-                        self.at += 1;
-                    }
-                }
-                self.at += 1;
-                Some(())
-            }
-            _ => {
-                let start = self.at;
-                while self.peek().is_some_and(|b| !matches!(b, b',' | b'}' | b']')) {
-                    self.at += 1;
-                }
-                (self.at > start).then_some(())
-            }
-        }
+        let mark = self.out.len();
+        self.value(&[])?;
+        self.out.truncate(mark);
+        Some(())
     }
 
     /// A string's bytes, quotes included; escapes are left as they are.
@@ -125,9 +103,7 @@ impl<'t> Scan<'t, '_> {
                 omit.iter().any(|f| key.len() == f.len() + 2 && &key[1..key.len() - 1] == f.as_bytes());
             self.expect(b':')?;
             if omitted {
-                let mark = self.out.len();
-                self.value(&[])?;
-                self.out.truncate(mark);
+                self.skip_value()?;
             } else {
                 if written > 0 {
                     self.out.push(b',');
@@ -396,14 +372,7 @@ impl Copy<'_> {
             let value = access.next_value()?;
             map.insert(key, value);
         }
-        let mut value = Value::Object(map);
-        if let Value::Object(map) = &value {
-            if let Some((key, inner)) = map.first().filter(|_| map.len() == 1) {
-                if let Some(unwrapped) = unwrap_wrapper(key, inner).map_err(de::Error::custom)? {
-                    value = unwrapped;
-                }
-            }
-        }
+        let mut value = object_or_wrapper(map).map_err(de::Error::custom)?;
         if let Value::Object(map) = &mut value {
             for field in self.omit {
                 map.shift_remove(*field);

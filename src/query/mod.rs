@@ -78,11 +78,6 @@ fn collect_fields(expr: &Expr, fields: &mut Vec<String>) {
     match expr {
         Expr::And(all) | Expr::Or(all) | Expr::Nor(all) => all.iter().for_each(|e| collect_fields(e, fields)),
         // `$elemMatch` queries look inside the path's own value: its top-level field covers them.
-        Expr::Field(path, _) => {
-            let top = path.split('.').next().unwrap_or(path);
-            if !fields.iter().any(|f| f == top) {
-                fields.push(top.to_owned());
-            }
-        }
+        Expr::Field(path, _) => crate::document::add_top_level(fields, path),
     }
 }

@@ -180,21 +180,9 @@ async fn measure_round_trip_latency() {
 /// another. `count=0` (and a `query`, or a sort off the head) reads documents whole.
 #[tokio::test]
 async fn a_big_room_costs_a_round_for_its_heads_and_one_for_a_deep_pages_documents() {
-    use rc_integrations::document::Value;
-    use rc_integrations::model::{Integration, RoomRecord};
-    use rc_integrations::store::items;
     const ROOM: &str = "bigRoom0000000001";
     let (h, proxy, _store) = setup().await;
-    let room =
-        RoomRecord { id: ROOM.into(), name: Some("big".into()), kind: "c".into(), ..Default::default() };
-    put_items(&h, &h.tables.rooms, vec![items::room_item(&room)]).await;
-    let stored = (0..120).map(|i| {
-        let text =
-            format!(r#"{{"_id":"b{i:03}","type":"webhook-incoming","_createdAt":{{"$date":{}}}}}"#, 1000 - i);
-        let doc = Value::from_extended_json_str(&text).unwrap();
-        items::integration_item(&Integration::of_document(format!("b{i:03}"), &doc), Some(ROOM))
-    });
-    put_items(&h, &h.tables.integrations, stored.collect()).await;
+    put_dated_room(&h, ROOM, "b", 120, true).await;
     h.as_admin(&format!("roomId={GENERAL}")).await;
     // (query, rounds, the first id listed, why)
     let cases = [
@@ -219,26 +207,9 @@ async fn a_big_room_costs_a_round_for_its_heads_and_one_for_a_deep_pages_documen
 /// the listing round, and the answer is the same as for items with heads.
 #[tokio::test]
 async fn items_without_heads_are_read_whole_instead() {
-    use rc_integrations::document::Value;
-    use rc_integrations::model::{Integration, RoomRecord};
-    use rc_integrations::store::items::{self, attr};
     const ROOM: &str = "oldRoom0000000001";
     let (h, proxy, _store) = setup().await;
-    let room =
-        RoomRecord { id: ROOM.into(), name: Some("old".into()), kind: "c".into(), ..Default::default() };
-    put_items(&h, &h.tables.rooms, vec![items::room_item(&room)]).await;
-    let stored = (0..80).map(|i| {
-        let text =
-            format!(r#"{{"_id":"o{i:03}","type":"webhook-incoming","_createdAt":{{"$date":{}}}}}"#, 1000 - i);
-        let doc = Value::from_extended_json_str(&text).unwrap();
-        let mut item =
-            items::integration_item(&Integration::of_document(format!("o{i:03}"), &doc), Some(ROOM));
-        for head in [attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT] {
-            item.remove(head);
-        }
-        item
-    });
-    put_items(&h, &h.tables.integrations, stored.collect()).await;
+    put_dated_room(&h, ROOM, "o", 80, false).await;
     h.as_admin(&format!("roomId={GENERAL}")).await;
     proxy.reset_calls();
     let reply = h.as_admin(&format!("roomId={ROOM}&includeAllPublicChannels=false&count=5")).await;
@@ -249,4 +220,29 @@ async fn items_without_heads_are_read_whole_instead() {
     assert_eq!(reply.body["total"], 80);
     // Round 1; the heads query, then the same pages whole; no documents round.
     assert_eq!(proxy.rounds(), 3, "{:?}", proxy.calls());
+}
+
+/// A public channel `room` of `n` incoming integrations `<prefix>000`…, the later ones
+/// created earlier; `with_heads: false` stores them as imported before heads existed.
+async fn put_dated_room(h: &Harness, room: &str, prefix: &str, n: usize, with_heads: bool) {
+    use rc_integrations::document::Value;
+    use rc_integrations::model::{Integration, RoomRecord};
+    use rc_integrations::store::items::{self, attr};
+    let record =
+        RoomRecord { id: room.into(), name: Some(prefix.into()), kind: "c".into(), ..Default::default() };
+    put_items(h, &h.tables.rooms, vec![items::room_item(&record)]).await;
+    let stored = (0..n).map(|i| {
+        let id = format!("{prefix}{i:03}");
+        let text =
+            format!(r#"{{"_id":"{id}","type":"webhook-incoming","_createdAt":{{"$date":{}}}}}"#, 1000 - i);
+        let doc = Value::from_extended_json_str(&text).unwrap();
+        let mut item = items::integration_item(&Integration::of_document(id, &doc), Some(room));
+        if !with_heads {
+            for head in [attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT] {
+                item.remove(head);
+            }
+        }
+        item
+    });
+    put_items(h, &h.tables.integrations, stored.collect()).await;
 }
