@@ -117,6 +117,10 @@ pub struct StoreSettings {
     pub max_attempts: u32,
     /// How long the permission documents are reused before being read again.
     pub permissions_ttl: Duration,
+    /// How long `all_public_channels`' first page of integrations is reused before
+    /// being read again: an integration added on all public channels may take this
+    /// long to be listed.
+    pub public_page_ttl: Duration,
 }
 
 impl Default for StoreSettings {
@@ -125,6 +129,7 @@ impl Default for StoreSettings {
             request_budget: Duration::from_millis(3000),
             max_attempts: 32,
             permissions_ttl: Duration::from_secs(30),
+            public_page_ttl: Duration::from_secs(30),
         }
     }
 }
@@ -140,6 +145,10 @@ impl StoreSettings {
             permissions_ttl: Duration::from_secs(env_or(
                 "PERMISSIONS_CACHE_SECONDS",
                 d.permissions_ttl.as_secs(),
+            )),
+            public_page_ttl: Duration::from_secs(env_or(
+                "PUBLIC_CHANNELS_CACHE_SECONDS",
+                d.public_page_ttl.as_secs(),
             )),
         }
     }

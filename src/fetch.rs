@@ -82,13 +82,13 @@ pub fn first_round(wants: &Wants) -> Round {
         Some(RoomRef::Id(id)) => {
             round.keys.push(Key::Room(id.clone()));
             round.keys.push(Key::Subscription { room: id.clone(), user: user.clone() });
-            round.partitions = wants.partitions(id).into_iter().map(first_page).collect();
+            round.partitions = wants.partitions(id).into_iter().map(PartitionRead::first_page).collect();
         }
         Some(RoomRef::Name(name)) => {
             round.room_name = Some(name.clone());
             // Not room-specific: the same page whatever room is named.
             if wants.listing && wants.include_all_public_channels {
-                round.partitions.push(first_page(ALL_PUBLIC_CHANNELS));
+                round.partitions.push(PartitionRead::first_page(ALL_PUBLIC_CHANNELS));
             }
         }
         None => {}
@@ -100,7 +100,7 @@ pub fn first_round(wants: &Wants) -> Round {
 /// yet started (a room named rather than identified), so listing costs no extra round.
 pub fn access_round(needed: Vec<Key>, facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
     let unstarted = wants.partitions(&room.id).into_iter().filter(|p| !facts.partitions.contains_key(*p));
-    Round { keys: needed, room_name: None, partitions: unstarted.map(first_page).collect() }
+    Round { keys: needed, room_name: None, partitions: unstarted.map(PartitionRead::first_page).collect() }
 }
 
 /// The last round, once the caller may list the room: whatever the partitions still hold.
@@ -133,10 +133,6 @@ fn unread_document(integration: &Integration) -> Option<Key> {
         }
         Body::Stored(_) => None,
     }
-}
-
-fn first_page(partition: &str) -> PartitionRead {
-    PartitionRead { partition: partition.to_owned(), from: None, to_the_end: false, heads_only: false }
 }
 
 /// Everything read so far, and what was asked but not found.

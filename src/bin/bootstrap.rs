@@ -12,9 +12,31 @@ use std::time::{Duration, Instant};
 use sync_wrapper::SyncWrapper;
 use tower::ServiceExt;
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
+fn main() -> Result<(), lambda_http::Error> {
     let started = Instant::now();
+    runtime()?.block_on(serve(started))
+}
+
+/// One thread unless Lambda hands this container several invocations at once
+/// (`AWS_LAMBDA_MAX_CONCURRENCY` above 1, Lambda Managed Instances). A container that
+/// serves one invocation at a time gains nothing from worker threads, and pays for them
+/// on every invocation: each of a request's DynamoDB answers wakes a parked worker, and
+/// the handoff between threads cost about a third of a warm invocation's CPU
+/// (BENCHMARKS.md, section 2).
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let concurrent = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY")
+        .ok()
+        .and_then(|value| value.trim().parse::<u32>().ok())
+        .is_some_and(|max| max > 1);
+    let mut builder = if concurrent {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build()
+}
+
+async fn serve(started: Instant) -> Result<(), lambda_http::Error> {
     telemetry::init_json();
     // API_CORS_ORIGIN serves fronts that leave CORS to the function (an ALB, a REST API,
     // a function URL without its own); template.yaml's HTTP API answers preflights and

@@ -1,6 +1,7 @@
 //! The store on DynamoDB: a round is one BatchGetItem and the index queries, all at once.
 
-use super::items::{self, attr, Item, Unreadable};
+use super::fresh::Fresh;
+use super::items::{self, attr, Item, Unreadable, ALL_PUBLIC_CHANNELS};
 use super::FIRST_PAGE_ITEMS;
 use super::{Cursor, Fetched, Key, PartitionPage, PartitionRead, Record, Round, Store, StoreError};
 use crate::config::{
@@ -11,15 +12,18 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedC
 use aws_sdk_dynamodb::Client;
 use futures::future::{try_join_all, BoxFuture};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 pub struct DynamoStore {
     client: Client,
     tables: TableNames,
     settings: StoreSettings,
     /// The permission documents change rarely and are the same for every caller.
-    permissions: Mutex<Option<CachedPermissions>>,
+    permissions: Fresh<Vec<(Key, Record)>>,
+    /// `all_public_channels`' first page: the same for every room and every caller,
+    /// and otherwise one more query (and its read units) in every request.
+    public_first_page: Fresh<PartitionPage>,
 }
 
 /// DynamoDB's limit of keys per BatchGetItem call.
@@ -29,9 +33,6 @@ const BATCH_KEYS: usize = 100;
 const WHOLE_ATTRIBUTES: &[&str] =
     &[attr::ID, attr::DOC, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT];
 const HEAD_ATTRIBUTES: &[&str] = &[attr::ID, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT];
-
-/// When the permission documents were read, and those found.
-type CachedPermissions = (Instant, Vec<(Key, Record)>);
 
 impl Store for DynamoStore {
     fn read<'a>(&'a self, round: &'a Round) -> BoxFuture<'a, Result<Fetched, StoreError>> {
@@ -51,14 +52,17 @@ struct Read<T> {
 
 impl DynamoStore {
     pub fn new(client: Client, tables: TableNames, settings: StoreSettings) -> Self {
-        DynamoStore { client, tables, settings, permissions: Mutex::new(None) }
+        let permissions = Fresh::new(settings.permissions_ttl);
+        let public_first_page = Fresh::new(settings.public_page_ttl);
+        DynamoStore { client, tables, settings, permissions, public_first_page }
     }
 
-    /// Opens the connection (TLS included) and fills the permission cache, during
-    /// init rather than in the first request.
+    /// Opens the connection (TLS included) and fills the caches (permissions,
+    /// `all_public_channels`' first page), during init rather than in the first request.
     pub async fn warm_up(&self) -> Result<(), StoreError> {
         let keys = crate::access::PERMISSIONS.iter().map(|(id, _)| Key::Permission((*id).to_owned()));
-        let round = Round { keys: keys.collect(), ..Round::default() };
+        let public = PartitionRead::first_page(ALL_PUBLIC_CHANNELS);
+        let round = Round { keys: keys.collect(), partitions: vec![public], ..Round::default() };
         tokio::time::timeout(self.settings.request_budget, self.read_round(&round))
             .await
             .map_err(|_| StoreError::Timeout)??;
@@ -67,7 +71,7 @@ impl DynamoStore {
 
     async fn read_round(&self, round: &Round) -> Result<Fetched, StoreError> {
         let asks_permissions = round.keys.iter().any(|k| matches!(k, Key::Permission(_)));
-        let cached = asks_permissions.then(|| self.cached_permissions()).flatten();
+        let cached = asks_permissions.then(|| self.permissions.get()).flatten();
         let (keys, cached_records): (Vec<&Key>, Vec<(Key, Record)>) = match cached {
             Some(records) => {
                 (round.keys.iter().filter(|k| !matches!(k, Key::Permission(_))).collect(), records)
@@ -79,11 +83,12 @@ impl DynamoStore {
         let (batch, named, pages) = tokio::try_join!(
             self.batch_get(&keys),
             optional(round.room_name.as_deref().map(|name| self.rooms_named(name))),
-            try_join_all(round.partitions.iter().map(|read| self.partition(read))),
+            try_join_all(round.partitions.iter().map(|read| self.partition_or_cached(read))),
         )?;
 
         if reads_permissions {
-            self.remember_permissions(&batch.items);
+            let found = batch.items.iter().filter(|(k, _)| matches!(k, Key::Permission(_)));
+            self.permissions.put(found.cloned().collect());
         }
         let mut read_units = batch.read_units;
         let rooms_named = named.map_or_else(Vec::new, |r| {
@@ -99,20 +104,6 @@ impl DynamoStore {
             .collect();
         let records = batch.items.into_iter().chain(cached_records).collect();
         Ok(Fetched { records, rooms_named, pages, read_units })
-    }
-
-    fn cached_permissions(&self) -> Option<Vec<(Key, Record)>> {
-        let guard = self.permissions.lock().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref().filter(|(at, _)| at.elapsed() < self.settings.permissions_ttl).map(|(_, p)| p.clone())
-    }
-
-    fn remember_permissions(&self, records: &[(Key, Record)]) {
-        if self.settings.permissions_ttl.is_zero() {
-            return;
-        }
-        let found = records.iter().filter(|(k, _)| matches!(k, Key::Permission(_))).cloned().collect();
-        let mut guard = self.permissions.lock().unwrap_or_else(|e| e.into_inner());
-        *guard = Some((Instant::now(), found));
     }
 
     /// BatchGetItem over every key, at most [`BATCH_KEYS`] per call, the calls in
@@ -180,6 +171,20 @@ impl DynamoStore {
         let (items, read_units, _) =
             self.query(&query, name, None, true, None, |item| items::room_from(&item)).await?;
         Ok(Read { items, read_units })
+    }
+
+    /// `all_public_channels`' first page from the cache while it is fresh; any other
+    /// read from DynamoDB.
+    async fn partition_or_cached(&self, read: &PartitionRead) -> Result<Read<PartitionPage>, StoreError> {
+        let shared = *read == PartitionRead::first_page(ALL_PUBLIC_CHANNELS);
+        if let Some(page) = shared.then(|| self.public_first_page.get()).flatten() {
+            return Ok(Read { items: page, read_units: 0.0 });
+        }
+        let read = self.partition(read).await?;
+        if shared {
+            self.public_first_page.put(read.items.clone());
+        }
+        Ok(read)
     }
 
     /// A partition of the room's integrations: its first bounded page, or the rest of

@@ -6,6 +6,7 @@
 
 mod client;
 mod dynamo;
+mod fresh;
 pub mod items;
 mod memory;
 
@@ -86,6 +87,13 @@ pub struct PartitionRead {
     /// ([`crate::model::Head`]): those documents stay unread. A store may bring whole
     /// documents anyway (items written before heads were).
     pub heads_only: bool,
+}
+
+impl PartitionRead {
+    /// A partition's first bounded page ([`FIRST_PAGE_ITEMS`]), whole.
+    pub fn first_page(partition: &str) -> Self {
+        PartitionRead { partition: partition.to_owned(), from: None, to_the_end: false, heads_only: false }
+    }
 }
 
 /// Items of a partition's first page read before the caller has been allowed to

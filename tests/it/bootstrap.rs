@@ -66,15 +66,18 @@ impl Function {
         }
     }
 
-    /// CPU time the process has used so far (user + system), in clock ticks of 10 ms
-    /// resolution on Linux; measured over many invocations.
+    /// CPU time the process's threads have run so far, in seconds, to the nanosecond:
+    /// the sum of each thread's `schedstat` (`/proc/<pid>/stat` counts in 10 ms ticks,
+    /// too coarse for a hello-world's fraction of a millisecond per invocation).
+    /// A thread that exits takes its time with it, so measure across a stretch in
+    /// which the function starts and ends no thread (a warm loop).
     fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
-        // Fields after the command name (in parentheses): utime and stime are 14 and 15.
-        let rest = &stat[stat.rfind(')').unwrap() + 2..];
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-        ticks / 100.0
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.pid())).unwrap();
+        let nanos: u64 = tasks
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+            .map(|line| line.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).unwrap_or(0))
+            .sum();
+        nanos as f64 / 1e9
     }
 
     /// Peak resident set size so far (`VmHWM`), in bytes.
@@ -281,7 +284,7 @@ async fn the_max_concurrency_variable_is_honoured_without_a_warning() {
 
 const BIG_ROOM: &str = "bigRoom0000000001";
 /// Warm invocations of the example event per cold start, for the CPU per invocation.
-const WARM_INVOCATIONS: usize = 300;
+const WARM_INVOCATIONS: usize = 1000;
 const BIG_ROOM_SIZE: usize = 10_000;
 
 /// The demo export plus a public room `big` with 10,000 copies of Guggy.
@@ -307,6 +310,13 @@ fn big_room_export() -> tempfile::TempDir {
     }
     std::fs::write(dir.path().join("rocketchat_integrations.json"), lines.join("\n")).unwrap();
     dir
+}
+
+/// `COLD_START_WARM_ONLY=1`: stop each run after the warm loop, with SIGTERM rather
+/// than SIGKILL, and report only the warm CPU; for profiling the warm invocation with
+/// COLD_START_BOOTSTRAP pointing at a wrapper script (BENCHMARKS.md, section 2).
+fn warm_loop_only() -> bool {
+    std::env::var_os("COLD_START_WARM_ONLY").is_some()
 }
 
 #[derive(Default)]
@@ -365,6 +375,12 @@ async fn cold_start(program: &Path, tables: &TableNames, example: &Json, big: &J
         runs.init_steps.push([step("config_ms"), step("client_ms"), step("warm_up_ms")]);
     }
 
+    if warm_loop_only() {
+        // Let a profiler wrapping the binary (`perf record`, valgrind) write its data.
+        let _ = std::process::Command::new("kill").arg(function.pid().to_string()).status();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        return;
+    }
     let report = api.push_event(big.clone()).within(INVOCATION).await.unwrap();
     assert_eq!(report.kind, Kind::Response, "{}\nlog:\n{}", report.text(), function.log());
     let response = report.json();
@@ -412,6 +428,16 @@ async fn measure_cold_start() {
         cold_start(&hello, &h.tables, &example, &big, &mut base).await;
         cold_start(&bootstrap, &h.tables, &example, &big, &mut boot).await;
     }
+    let warm_cpu = format!(
+        "- warm CPU per invocation of the example event ({WARM_INVOCATIONS} per run): hello_lambda {:.3} ms, bootstrap {:.3} ms, ratio {:.2}",
+        median(&base.warm_cpu_ms),
+        median(&boot.warm_cpu_ms),
+        median(&boot.warm_cpu_ms) / median(&base.warm_cpu_ms)
+    );
+    if warm_loop_only() {
+        println!("{warm_cpu}");
+        return;
+    }
 
     let row = |name: &str, r: &Runs| {
         format!(
@@ -438,12 +464,7 @@ async fn measure_cold_start() {
         step(1),
         step(2)
     );
-    println!(
-        "- warm CPU per invocation of the example event ({WARM_INVOCATIONS} per run): hello_lambda {:.3} ms, bootstrap {:.3} ms, ratio {:.2}",
-        median(&base.warm_cpu_ms),
-        median(&boot.warm_cpu_ms),
-        median(&boot.warm_cpu_ms) / median(&base.warm_cpu_ms)
-    );
+    println!("{warm_cpu}");
     println!(
         "- RSS(bootstrap) / (3 × body + RSS(hello)): {:.2}  ({:.1} MiB vs {:.1} MiB)",
         rss_boot / (3.0 * body + rss_hello),

@@ -13,6 +13,7 @@ fn settings() -> StoreSettings {
         request_budget: Duration::from_millis(1500),
         max_attempts: 3,
         permissions_ttl: Duration::ZERO,
+        public_page_ttl: Duration::ZERO,
     }
 }
 

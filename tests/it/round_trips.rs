@@ -12,32 +12,66 @@ const DELAY: Duration = Duration::from_millis(60);
 fn warm_settings() -> StoreSettings {
     StoreSettings {
         permissions_ttl: Duration::from_secs(600),
+        public_page_ttl: Duration::from_secs(600),
         request_budget: Duration::from_secs(10),
         max_attempts: 3,
     }
 }
 
 async fn setup() -> (Harness, Proxy, std::sync::Arc<rc_integrations::store::DynamoStore>) {
+    setup_with(warm_settings()).await
+}
+
+async fn setup_with(
+    settings: StoreSettings,
+) -> (Harness, Proxy, std::sync::Arc<rc_integrations::store::DynamoStore>) {
     let h = Harness::demo().await;
     let proxy = Proxy::start(&endpoint_url()).await;
-    let (store, router) = service_via(&proxy.url, &h.tables, warm_settings()).await;
+    let (store, router) = service_via(&proxy.url, &h.tables, settings).await;
     proxy.set_delay(DELAY);
     (h.with_router(router), proxy, store)
+}
+
+/// The operations of the calls the proxy saw since its last reset.
+fn operations(proxy: &Proxy) -> Vec<String> {
+    proxy.calls().into_iter().map(|c| c.operation).collect()
 }
 
 #[tokio::test]
 async fn the_first_request_after_init_takes_one_round() {
     let (h, proxy, store) = setup().await;
-    // Init: the connection is opened and the permissions read before any request.
+    // Init: the connection is opened, the permissions and all_public_channels' first
+    // page read, in one round, before any request.
     store.warm_up().await.unwrap();
-    assert_eq!(proxy.calls().len(), 1, "warm-up is one call");
+    assert_eq!(proxy.rounds(), 1, "warm-up is one round: {:?}", operations(&proxy));
+    assert_eq!(operations(&proxy).iter().filter(|o| *o == "Query").count(), 1, "{:?}", operations(&proxy));
     proxy.reset_calls();
     let reply = h.as_admin(&format!("roomId={GENERAL}")).await;
     assert_eq!(reply.status, 200);
-    let ops: Vec<String> = proxy.calls().into_iter().map(|c| c.operation).collect();
+    let ops = operations(&proxy);
     assert_eq!(proxy.rounds(), 1, "calls: {ops:?}");
-    // Token, user, room in one BatchGetItem; the room and all_public_channels queries.
+    // Token, user, room in one BatchGetItem; the room's query. all_public_channels'
+    // first page is the cached one.
     assert_eq!(ops.iter().filter(|o| *o == "BatchGetItem").count(), 1, "{ops:?}");
+    assert_eq!(ops.iter().filter(|o| *o == "Query").count(), 1, "{ops:?}");
+    assert!(reply.body["integrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["channel"][0] == "all_public_channels"));
+}
+
+/// Without the cache (`PUBLIC_CHANNELS_CACHE_SECONDS=0`) every request queries
+/// all_public_channels too, still within its one round.
+#[tokio::test]
+async fn without_the_public_page_cache_each_request_queries_both_partitions() {
+    let settings = StoreSettings { public_page_ttl: Duration::ZERO, ..warm_settings() };
+    let (h, proxy, store) = setup_with(settings).await;
+    store.warm_up().await.unwrap();
+    proxy.reset_calls();
+    assert_eq!(h.as_admin(&format!("roomId={GENERAL}")).await.status, 200);
+    let ops = operations(&proxy);
+    assert_eq!(proxy.rounds(), 1, "calls: {ops:?}");
     assert_eq!(ops.iter().filter(|o| *o == "Query").count(), 2, "{ops:?}");
 }
 
@@ -245,4 +279,37 @@ async fn put_dated_room(h: &Harness, room: &str, prefix: &str, n: usize, with_he
         item
     });
     put_items(h, &h.tables.integrations, stored.collect()).await;
+}
+
+/// The names of the integrations the admin is listed for `general`.
+async fn names(h: &Harness) -> Vec<String> {
+    let reply = h.as_admin(&format!("roomId={GENERAL}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let listed = reply.body["integrations"].as_array().unwrap().iter();
+    listed.map(|i| i["name"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+/// The cost of the cache: an integration added on all public channels is listed once
+/// the container's cached page is older than `PUBLIC_CHANNELS_CACHE_SECONDS`.
+#[tokio::test]
+async fn an_integration_added_on_all_public_channels_is_listed_once_the_cached_page_expires() {
+    use rc_integrations::document::Value;
+    use rc_integrations::model::Integration;
+    use rc_integrations::store::items;
+    const TTL: Duration = Duration::from_millis(300);
+    let settings = StoreSettings { public_page_ttl: TTL, ..warm_settings() };
+    let (h, _proxy, _store) = setup_with(settings).await;
+    let before = names(&h).await;
+    assert!(before.contains(&"Everywhere echo".to_owned()), "{before:?}");
+
+    let text = r##"{"_id":"newPublicHook01","type":"webhook-outgoing","name":"Added later","channel":["all_public_channels"],"_createdAt":{"$date":"2024-01-01T00:00:00Z"}}"##;
+    let doc = Value::from_extended_json_str(text).unwrap();
+    let integration = Integration::of_document("newPublicHook01".into(), &doc);
+    let item = items::integration_item(&integration, Some(items::ALL_PUBLIC_CHANNELS));
+    put_items(&h, &h.tables.integrations, vec![item]).await;
+
+    assert_eq!(names(&h).await, before, "served from the cached page");
+    tokio::time::sleep(TTL + Duration::from_millis(100)).await;
+    let after = names(&h).await;
+    assert!(after.contains(&"Added later".to_owned()), "{after:?}");
 }

@@ -83,6 +83,7 @@ pub struct Harness {
 pub fn test_store_settings() -> StoreSettings {
     StoreSettings {
         permissions_ttl: Duration::ZERO,
+        public_page_ttl: Duration::ZERO,
         request_budget: Duration::from_secs(10),
         ..Default::default()
     }
@@ -396,6 +397,7 @@ impl Unreachable {
             request_budget: Duration::from_millis(300),
             max_attempts: 2,
             permissions_ttl: Duration::ZERO,
+            public_page_ttl: Duration::ZERO,
         };
         let client = build_client(&Endpoint::Local(url), &settings).await;
         let tables = TableNames::from_env();
