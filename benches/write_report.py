@@ -84,12 +84,12 @@ number of sequential DynamoDB round trips it makes. The same proxy counts rounds
 {part("round_trips")}
 
 By `roomId`, the token, user, room, the caller's subscription to it (and, when the cache is cold,
-permission) documents come in one BatchGetItem while the first pages of the room's and
-`all_public_channels`' index partitions are read beside it. By `roomName`, the room's id must come
+permission) documents come in one BatchGetItem while the first page of the room's index partition
+is read beside it (and `all_public_channels`' when its per-container cache is cold). By `roomName`, the room's id must come
 first (`name-index`), so its subscription and integrations need a second round. Room access
 (contract §5a) costs a round only when round 1 cannot decide it: a channel of a team the caller is
 not subscribed to reads the team and the membership (the last row). The first request after init
-is not slower: init opens the connection and reads the permissions. The round count of every case
+is not slower: init opens the connection and fills both caches. The round count of every case
 is in the README ("How a request runs") and asserted in `tests/it/round_trips.rs`.
 
 Rounds per kind of request (counts, asserted in CI by `tests/it/round_trips.rs` through the same
@@ -112,7 +112,12 @@ proxy and by `src/pipeline_tests.rs` over the in-memory store):
 A fake Lambda Runtime API (`tests/it/support/fake_runtime_api.rs`) drives the real release `bootstrap`
 (built without the `local` feature, as Lambda gets it) and, as the floor, a `lambda_http`
 hello-world with the same release profile (`examples/hello_lambda.rs`). The bootstrap's warm-up
-call goes to the embedded emulator, which answers at once.
+call goes to the embedded emulator, which answers at once. Warm CPU is the time the process's
+threads spent on a CPU (their `schedstat`, to the nanosecond) across 1,000 warm invocations of the
+example event, the median of the runs; the emulator runs in the driver's process, so its work is
+not counted. To profile that loop, point `COLD_START_BOOTSTRAP` at a script that execs the binary
+under `perf record` (or valgrind) and set `COLD_START_WARM_ONLY=1`: each run then ends after the
+warm loop with a SIGTERM, so the profiler writes its data.
 
 {part("cold_start")}
 
@@ -170,13 +175,15 @@ the handler and reports it through the Runtime API instead of losing the contain
   `roomName`, one more when room access needs a team, a parent room or a department, and for a
   room past 50 integrations one more for its heads and one for a deep page's documents; CI asserts
   the counts (`tests/it/round_trips.rs`, `src/pipeline_tests.rs`).
-- **Read cost: held.** Equal to the floor with the permission cache warm, and for a large room
+- **Read cost: held.** Equal to the floor with the caches warm (permissions, `all_public_channels`'
+  first page), and for a large room
   the heads plus the page's documents; CI asserts it (`tests/it/read_cost.rs`), on the embedded
   emulator and on DynamoDB Local.
 - **CPU per request (goals above).** Visibility and the default sort read heads; the window is
   selected rather than the room sorted; documents are copied from stored text unparsed. A
   50-item page costs about 30 ns per integration of the room, so a 10,000-integration room sits
-  at the 10× goal's edge (between 8× and 11× from run to run on this machine): what is left is
+  near the 10× goal (between 7.6× and 10.6× from run to run of the same code on this machine,
+  its reference being only 45 µs): what is left is
   mostly freeing what was read (each integration's id and creator strings) and the selection of
   the window. The typical `query` reads every document's stored text (stepping over the members
   it does not name), so it costs about a microsecond per kilobyte of the room's documents; the
@@ -186,15 +193,32 @@ the handler and reports it through the Runtime API instead of losing the contain
   system's store (hundreds of files); in Lambda the client now trusts the five Amazon Trust
   Services roots, embedded, and takes the region and credentials straight from the environment:
   the client step fell from 6.7 ms to 0.5 ms. What is left over the hello-world is the warm-up
-  call (about 2 ms, kept: it is what lets the first request take one round) and loading a binary
-  four times larger.
-- **Warm CPU per invocation (goal 3×).** A warm invocation of the demo request makes three AWS SDK
-  calls (BatchGetItem and two Queries), each signed (SigV4), with endpoint resolution and JSON on
-  both sides; the hello-world makes none. A flat `perf` profile of the release local server over
-  demo requests shows no single hotspot: the SDK's per-call machinery about 13% of samples
-  (SigV4 under 1%), allocation about 10%, the kernel about 22%, our own code about 2%. The lever
-  is fewer calls: caching `all_public_channels`' first page per container, as the permissions
-  are, would remove one of the three (not done yet: it changes that partition's freshness).
+  round (about 2 ms, kept: it is what lets the first request take one round; it now also fills
+  the `all_public_channels` cache, in parallel with the permissions) and loading a binary four
+  times larger. The ratio moves with the hello-world's own init from run to run (1.4× to 1.7×).
+- **Warm CPU per invocation (goal 3×).** Profiled with `perf record` on the release `bootstrap`
+  over the warm loop of section 2 (`COLD_START_WARM_ONLY=1`). Two cuts came of it:
+  - *The runtime.* `#[tokio::main]` starts a worker thread per core, and every DynamoDB answer and
+    Runtime API reply woke a parked worker and handed the task across threads: the scheduler's
+    context switches and wake-up locks (`finish_task_switch`, `_raw_spin_unlock_irq*`) were 28% of
+    the samples. A container that serves one invocation at a time now runs a single-threaded
+    runtime (multi-threaded only when Lambda sets `AWS_LAMBDA_MAX_CONCURRENCY` above 1); they fell
+    to 10%, most of it the loopback peers' wake-ups. About 12% less CPU per invocation.
+  - *One call fewer.* A warm invocation made three AWS SDK calls (BatchGetItem and two Queries).
+    Each is signed (SigV4, 6.5% of samples), has its endpoint resolved (2%) and its user agent
+    built (2%), and is JSON on both sides; the orchestrator around them is 35% of samples with its
+    socket writes. `all_public_channels`' first page is the same for every room and caller, so a
+    container now caches it like the permissions (`PUBLIC_CHANNELS_CACHE_SECONDS`, 30 s, filled at
+    init; an integration added on all public channels is listed up to that much later, asserted in
+    `tests/it/round_trips.rs`). That removed a Query from every warm request: about a quarter of
+    the CPU per invocation, and 0.5 RCU.
+  What is left has no single hotspot: the two SDK calls, lambda_http's event parsing (2%, which
+  the hello-world pays too), our access and metrics log lines (3%), allocation (5%), and the
+  kernel's loopback TCP (15%, where Lambda would use a real network). Before these cuts the
+  figure was 4.40× (1.47 against 0.33 ms, then counted in 10 ms ticks over 300 invocations, too
+  coarse for the hello-world); the same binaries measured side by side with the nanosecond
+  counter gave 1.31 against 1.16 ms for the runtime alone, and 1.16 against 0.79 to 0.99 ms for
+  the call fewer.
 - **Memory (goal 3 × body + hello-world).** The largest page is `count=0`, which must hold every
   document of the room before it writes the first (the sort), and the body then exists three
   times (ours, lambda_http's response, the JSON-escaped Runtime API payload): 7 MB of stored text
