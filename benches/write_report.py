@@ -216,9 +216,9 @@ the handler and reports it through the Runtime API instead of losing the contain
   the hello-world pays too), our access and metrics log lines (3%), allocation (5%), and the
   kernel's loopback TCP (15%, where Lambda would use a real network). Before these cuts the
   figure was 4.40× (1.47 against 0.33 ms, then counted in 10 ms ticks over 300 invocations, too
-  coarse for the hello-world); the same binaries measured side by side with the nanosecond
-  counter gave 1.31 against 1.16 ms for the runtime alone, and 1.16 against 0.79 to 0.99 ms for
-  the call fewer.
+  coarse for the hello-world). Side by side with the nanosecond counter, in two runs of five
+  cold starts each: multi-threaded 2.11 and 1.52 ms against single-threaded 1.38 and 1.03 ms;
+  and single-threaded without the `all_public_channels` query 0.99 and 0.79 ms.
 - **Memory (goal 3 × body + hello-world).** The largest page is `count=0`, which must hold every
   document of the room before it writes the first (the sort), and the body then exists three
   times (ours, lambda_http's response, the JSON-escaped Runtime API payload): 7 MB of stored text
