@@ -3,9 +3,10 @@
 //! The plan is pure (the `*_round` functions); [`Reader`] executes each round on the
 //! store within the request's time budget. The rounds of a request by `roomId`:
 //!
-//! 1. always: token, user, permission documents (cached per container), the room and
-//!    the caller's subscription to it, and the **first bounded page** of the room's
-//!    and `all_public_channels`' integrations;
+//! 1. always: token, user, permission documents, the room and the caller's
+//!    subscription to it, and the **first bounded page** of the room's and
+//!    `all_public_channels`' integrations (the store may serve the permissions and
+//!    `all_public_channels`' page from its per-container caches);
 //! 2. only when room access (contract §5a) is still undecided: team and team
 //!    membership, discussion parent, department agent — one round per level;
 //! 3. only when a partition did not fit in its first page: the rest of it.

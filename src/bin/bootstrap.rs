@@ -20,9 +20,8 @@ fn main() -> Result<(), lambda_http::Error> {
 /// One thread unless Lambda hands this container several invocations at once
 /// (`AWS_LAMBDA_MAX_CONCURRENCY` above 1, Lambda Managed Instances). A container that
 /// serves one invocation at a time gains nothing from worker threads, and pays for them
-/// on every invocation: each of a request's DynamoDB answers wakes a parked worker, and
-/// the handoff between threads cost about a third of a warm invocation's CPU
-/// (BENCHMARKS.md, section 2).
+/// on every invocation: each DynamoDB answer and Runtime API reply woke a parked worker,
+/// and those handoffs were 28% of a warm invocation's profile (BENCHMARKS.md).
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     let concurrent = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY")
         .ok()

@@ -176,7 +176,7 @@ impl DynamoStore {
     /// `all_public_channels`' first page from the cache while it is fresh; any other
     /// read from DynamoDB.
     async fn partition_or_cached(&self, read: &PartitionRead) -> Result<Read<PartitionPage>, StoreError> {
-        let shared = *read == PartitionRead::first_page(ALL_PUBLIC_CHANNELS);
+        let shared = read.is_first_page_of(ALL_PUBLIC_CHANNELS);
         if let Some(page) = shared.then(|| self.public_first_page.get()).flatten() {
             return Ok(Read { items: page, read_units: 0.0 });
         }

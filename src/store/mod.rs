@@ -94,6 +94,11 @@ impl PartitionRead {
     pub fn first_page(partition: &str) -> Self {
         PartitionRead { partition: partition.to_owned(), from: None, to_the_end: false, heads_only: false }
     }
+
+    pub fn is_first_page_of(&self, partition: &str) -> bool {
+        let PartitionRead { partition: read, from, to_the_end, heads_only } = self;
+        read == partition && from.is_none() && !to_the_end && !heads_only
+    }
 }
 
 /// Items of a partition's first page read before the caller has been allowed to
@@ -149,4 +154,22 @@ pub trait Store: Send + Sync {
 
     /// How long all of one request's rounds may take together.
     fn request_budget(&self) -> Duration;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_partitions_first_whole_page_is_its_first_page() {
+        let first = PartitionRead::first_page("all_public_channels");
+        assert!(first.is_first_page_of("all_public_channels"));
+        assert!(!first.is_first_page_of("GENERAL"));
+        let rest = [
+            PartitionRead { to_the_end: true, ..first.clone() },
+            PartitionRead { heads_only: true, ..first.clone() },
+            PartitionRead { from: Some(Cursor::Position(50)), ..first.clone() },
+        ];
+        assert!(rest.iter().all(|read| !read.is_first_page_of("all_public_channels")));
+    }
 }
