@@ -79,7 +79,14 @@ impl Sink {
 /// JSON lines at every level (the SDK's and hyper's trace output included) into a
 /// fresh sink, for this test's thread; the runtime of `#[tokio::test]` runs every
 /// task of the test on it.
-fn capture() -> (Sink, tracing::subscriber::DefaultGuard) {
+///
+/// One anonymous request goes through `router` first, uncaptured. tracing caches
+/// whether each log statement is enabled; a statement first reached on another test's
+/// thread while this subscriber is being registered can keep the answer "off" until
+/// the next subscriber is registered, and this test's request lines would be lost. A
+/// statement already reached is re-evaluated when the subscriber registers.
+async fn capture(router: &axum::Router) -> (Sink, tracing::subscriber::DefaultGuard) {
+    send(router, "GET", &format!("{}?roomId={ROOM}", http::PATH), &[]).await;
     let sink = Sink::default();
     let subscriber = tracing_subscriber::fmt()
         .json()
@@ -161,7 +168,7 @@ fn at_least_info(line: &Json) -> bool {
 #[tokio::test]
 async fn the_401_is_byte_identical_for_every_cause_and_so_is_its_log_line() {
     let h = world().await;
-    let (sink, _guard) = capture();
+    let (sink, _guard) = capture(&h.router).await;
     let path = format!("{}?roomId={ROOM}", http::PATH);
     let long_id = "u".repeat(2000);
     let causes: Vec<(&str, Headers)> = vec![
@@ -219,7 +226,7 @@ async fn logs_name_each_request_but_never_carry_a_token() {
     let h = world().await;
     let unreachable = Unreachable::Refused.harness().await;
     let broken = &unreachable.harness.router;
-    let (sink, _guard) = capture();
+    let (sink, _guard) = capture(&h.router).await;
     let endpoint = |query: &str| format!("{}?{query}", http::PATH);
     let room = format!("roomId={ROOM}");
     let long_id = "u".repeat(2000);
