@@ -12,6 +12,8 @@ pub struct TableNames {
     pub teams: String,
     pub memberships: String,
     pub integrations: String,
+    /// Sync's records (document states, room names, integration refs); the API never reads it.
+    pub sync: String,
 }
 
 /// Index names; template.yaml defines them and a test checks they agree.
@@ -23,7 +25,7 @@ pub const INTEGRATION_ROOM_INDEX: &str = "roomId-index";
 pub const INTEGRATION_HEADS_INDEX: &str = "target-heads-index";
 
 /// Each table: its logical id in template.yaml, the variable naming it, the local default.
-pub const TABLES: [(&str, &str, &str); 7] = [
+pub const TABLES: [(&str, &str, &str); 8] = [
     ("TokensTable", "TOKENS_TABLE", "rc_tokens"),
     ("UsersTable", "USERS_TABLE", "rc_users"),
     ("PermissionsTable", "PERMISSIONS_TABLE", "rc_permissions"),
@@ -31,17 +33,23 @@ pub const TABLES: [(&str, &str, &str); 7] = [
     ("TeamsTable", "TEAMS_TABLE", "rc_teams"),
     ("MembershipsTable", "MEMBERSHIPS_TABLE", "rc_memberships"),
     ("IntegrationsTable", "INTEGRATIONS_TABLE", "rc_integrations"),
+    ("SyncTable", "SYNC_TABLE", "rc_sync"),
 ];
+
+/// The tables the API function reads: every table but sync's own.
+pub fn api_tables() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    TABLES.iter().filter(|(id, _, _)| *id != "SyncTable")
+}
 
 impl TableNames {
     fn from_array(
-        [tokens, users, permissions, rooms, teams, memberships, integrations]: [String; 7],
+        [tokens, users, permissions, rooms, teams, memberships, integrations, sync]: [String; 8],
     ) -> Self {
-        TableNames { tokens, users, permissions, rooms, teams, memberships, integrations }
+        TableNames { tokens, users, permissions, rooms, teams, memberships, integrations, sync }
     }
 
     /// Every name, in the order of [`TABLES`].
-    pub fn all(&self) -> [&str; 7] {
+    pub fn all(&self) -> [&str; 8] {
         [
             &self.tokens,
             &self.users,
@@ -50,6 +58,7 @@ impl TableNames {
             &self.teams,
             &self.memberships,
             &self.integrations,
+            &self.sync,
         ]
         .map(String::as_str)
     }

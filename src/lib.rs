@@ -19,6 +19,8 @@ pub mod document;
 pub mod error;
 pub mod fetch;
 pub mod http;
+pub mod ingest;
+pub mod lambda;
 pub mod metrics;
 pub mod model;
 pub mod page;
@@ -30,6 +32,7 @@ pub mod room;
 pub mod room_access;
 pub mod select;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 #[cfg(feature = "local")]

@@ -1,4 +1,4 @@
-//! The local tool: `serve` (the default) and `import`.
+//! The local tool: `serve` (the default), `import` and `sync`.
 
 use clap::{Parser, Subcommand};
 use rc_integrations::config::{StoreSettings, TableNames};
@@ -7,6 +7,7 @@ use rc_integrations::import::{self, import_dir, ImportOptions};
 use rc_integrations::local::demo::DemoDir;
 use rc_integrations::local::{self, tables};
 use rc_integrations::store::Endpoint;
+use rc_integrations::sync::{Applier, Version};
 use rc_integrations::{http, telemetry};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -44,14 +45,38 @@ enum Command {
         /// Create the tables (from template.yaml) when missing.
         #[arg(long)]
         create_tables: bool,
-        /// Keep items the export no longer has. By default the tables mirror the
-        /// export: a stale copy (an integration's old room with its old token, a
-        /// removed user's sessions) would go on being served.
+        /// Keep the documents the export no longer has. By default they are deleted
+        /// (a removed user's sessions, a deleted integration and its token would
+        /// otherwise go on being served); what sync wrote after the export is kept.
         #[arg(long)]
         keep_stale: bool,
         /// Mirror the export (the default; kept for scripts that pass it).
         #[arg(long, conflicts_with = "keep_stale", hide = true)]
         prune: bool,
+        /// Also empty the collections whose file is absent from the export (by
+        /// default they are left as they are, and the summary names them).
+        #[arg(long, conflicts_with = "keep_stale")]
+        prune_missing: bool,
+        /// Allow a prune that deletes more documents of a collection than the export has.
+        #[arg(long)]
+        allow_large_prune: bool,
+        /// When the export was taken (RFC 3339, or epoch milliseconds): every document
+        /// is written at this version, so sync's later changes win and older ones are
+        /// stale. Default: the oldest modification time of the export's files.
+        #[arg(long, value_parser = parse_time)]
+        as_of: Option<u64>,
+        /// Take the import lock even though another import holds it (one that was killed).
+        #[arg(long)]
+        break_lock: bool,
+    },
+    /// Apply Rocket.Chat change events (MongoDB change events or Debezium records, one
+    /// JSON object per line) to the tables at the configured endpoint. Prints the
+    /// counts on stdout and each failed line as FILE:LINE: why on stderr; exits 1
+    /// when any line failed.
+    Sync {
+        /// The file to read, or - (the default) for standard input.
+        #[arg(default_value = "-")]
+        file: PathBuf,
     },
 }
 
@@ -61,9 +86,27 @@ async fn main() -> ExitCode {
     let command = Cli::parse().command.unwrap_or(Command::Serve { port: 3000, data: None, dynamodb_port: 0 });
     let result = match command {
         Command::Serve { port, data, dynamodb_port } => serve(port, data.as_deref(), dynamodb_port).await,
-        Command::Import { dir, create_tables, keep_stale, prune: _ } => {
-            import(&dir, create_tables, !keep_stale).await
+        Command::Import {
+            dir,
+            create_tables,
+            keep_stale,
+            prune: _,
+            prune_missing,
+            allow_large_prune,
+            as_of,
+            break_lock,
+        } => {
+            let mut options = ImportOptions {
+                prune: !keep_stale,
+                prune_missing,
+                allow_large_prune,
+                break_lock,
+                ..ImportOptions::from_env()
+            };
+            options.as_of = Version::new(as_of.unwrap_or_else(|| export_time(&dir)), 0);
+            import(&dir, create_tables, options).await
         }
+        Command::Sync { file } => sync(&file).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,9 +147,10 @@ async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(),
             if !created.is_empty() {
                 println!("tables created: {}", created.join(", "));
             }
-            let summary = import_dir(&client, &tables, dir, ImportOptions::from_env())
-                .await
-                .map_err(|e| e.to_string())?;
+            // The demo is as of the beginning of time: any change event is newer.
+            let as_of = if data.is_some() { Version::new(export_time(dir), 0) } else { Version(0) };
+            let options = ImportOptions { as_of, ..ImportOptions::from_env() };
+            let summary = import_dir(&client, &tables, dir, options).await.map_err(|e| e.to_string())?;
             let what = if data.is_some() { dir.display().to_string() } else { "the demo export".into() };
             println!("loaded {what} into the tables:\n{summary}");
         }
@@ -122,16 +166,11 @@ async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(),
     local::serve(http::router_with_cors(service, &cors), addr).await.map_err(|e| e.to_string())
 }
 
-async fn import(dir: &Path, create_tables: bool, prune: bool) -> Result<(), String> {
-    let options = ImportOptions { prune, ..ImportOptions::from_env() };
+async fn import(dir: &Path, create_tables: bool, options: ImportOptions) -> Result<(), String> {
     // The files first: a bad export stops here, before any client or table exists.
     let checked = import::check_dir(dir, options).await.map_err(|e| e.to_string())?;
-    let endpoint = local::configured_endpoint().unwrap_or(Endpoint::Aws);
     let tables = TableNames::from_env();
-    // Bulk writes get a longer budget than a request does.
-    let settings =
-        StoreSettings { request_budget: Duration::from_secs(60), max_attempts: 8, ..Default::default() };
-    let client = rc_integrations::store::build_client(&endpoint, &settings).await;
+    let client = bulk_client().await;
     if create_tables {
         let created = tables::create_missing(&client, &tables).await.map_err(|e| e.to_string())?;
         println!("tables created: {}", if created.is_empty() { "none".into() } else { created.join(", ") });
@@ -139,4 +178,48 @@ async fn import(dir: &Path, create_tables: bool, prune: bool) -> Result<(), Stri
     let summary = checked.write(&client, &tables).await.map_err(|e| e.to_string())?;
     println!("imported {}:\n{summary}", dir.display());
     Ok(())
+}
+
+/// A client for bulk writes, at the configured endpoint: a longer budget than a request's.
+async fn bulk_client() -> aws_sdk_dynamodb::Client {
+    let endpoint = local::configured_endpoint().unwrap_or(Endpoint::Aws);
+    let settings =
+        StoreSettings { request_budget: Duration::from_secs(60), max_attempts: 8, ..Default::default() };
+    rc_integrations::store::build_client(&endpoint, &settings).await
+}
+
+async fn sync(file: &Path) -> Result<(), String> {
+    let (label, input): (String, Box<dyn std::io::BufRead + Send>) = if file == Path::new("-") {
+        ("-".into(), Box::new(std::io::BufReader::new(std::io::stdin())))
+    } else {
+        let opened = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        (file.display().to_string(), Box::new(std::io::BufReader::with_capacity(256 << 10, opened)))
+    };
+    let applier = Applier::from_env(bulk_client().await, TableNames::from_env());
+    let tally = local::sync_lines::sync_lines(&applier, &label, input).await?;
+    println!("{tally}");
+    if tally.failed > 0 {
+        return Err(format!("{} line(s) failed", tally.failed));
+    }
+    Ok(())
+}
+
+/// `--as-of`: RFC 3339 or epoch milliseconds.
+fn parse_time(text: &str) -> Result<u64, String> {
+    if let Ok(ms) = text.parse::<u64>() {
+        return Ok(ms);
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis().max(0) as u64)
+        .map_err(|e| format!("{e}: expected RFC 3339 (2026-12-01T09:00:00Z) or epoch milliseconds"))
+}
+
+/// When an export was taken, as far as its files tell: the oldest modification time
+/// among them (mongoexport writes each file as it reads its collection).
+fn export_time(dir: &Path) -> u64 {
+    let times = rc_integrations::ingest::Collection::ALL.iter().filter_map(|c| {
+        let modified = std::fs::metadata(dir.join(c.file())).ok()?.modified().ok()?;
+        Some(modified.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as u64)
+    });
+    times.min().unwrap_or_else(|| chrono::Utc::now().timestamp_millis().max(0) as u64)
 }

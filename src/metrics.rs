@@ -71,9 +71,85 @@ impl MetricsTarget {
     }
 }
 
+/// What one sync batch did, as the metrics see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchMetrics {
+    pub records: usize,
+    pub applied: usize,
+    pub stale: usize,
+    pub ignored: usize,
+    pub failed: usize,
+    /// From the newest applied event's time to its application.
+    pub lag_ms: Option<u64>,
+    pub writes: usize,
+}
+
+impl MetricsTarget {
+    /// The EMF document for one sync batch: `Records`, `Applied`, `Stale`, `Ignored`,
+    /// `Failed`, `Writes` (Count) and `LagMs` (Milliseconds, when an event was applied).
+    pub fn batch_line(&self, metrics: &BatchMetrics, timestamp_ms: i64) -> String {
+        let count = |name: &str| json!({"Name": name, "Unit": "Count"});
+        let mut declared = vec![
+            count("Records"),
+            count("Applied"),
+            count("Stale"),
+            count("Ignored"),
+            count("Failed"),
+            count("Writes"),
+        ];
+        if metrics.lag_ms.is_some() {
+            declared.push(json!({"Name": "LagMs", "Unit": "Milliseconds"}));
+        }
+        let mut doc = json!({
+            "_aws": {
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": self.namespace,
+                    "Dimensions": [["FunctionName"]],
+                    "Metrics": declared,
+                }],
+            },
+            "FunctionName": self.function_name,
+            "Records": metrics.records,
+            "Applied": metrics.applied,
+            "Stale": metrics.stale,
+            "Ignored": metrics.ignored,
+            "Failed": metrics.failed,
+            "Writes": metrics.writes,
+        });
+        if let Some(lag) = metrics.lag_ms {
+            doc["LagMs"] = json!(lag);
+        }
+        doc.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_line_declares_every_value_it_carries() {
+        let target = MetricsTarget { namespace: "NS".into(), function_name: "sync".into() };
+        let metrics = BatchMetrics {
+            records: 5,
+            applied: 2,
+            stale: 1,
+            ignored: 1,
+            failed: 1,
+            lag_ms: Some(40),
+            writes: 7,
+        };
+        for metrics in [metrics, BatchMetrics { lag_ms: None, ..metrics }] {
+            let doc: serde_json::Value = serde_json::from_str(&target.batch_line(&metrics, 1)).unwrap();
+            let declared = doc["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap();
+            for metric in declared {
+                assert!(doc[metric["Name"].as_str().unwrap()].is_number());
+            }
+            assert_eq!(declared.len(), if metrics.lag_ms.is_some() { 7 } else { 6 });
+            assert_eq!((doc["Failed"].as_u64(), doc["Applied"].as_u64()), (Some(1), Some(2)));
+        }
+    }
 
     #[test]
     fn one_line_that_cloudwatch_reads_as_metrics() {

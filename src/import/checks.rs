@@ -2,7 +2,7 @@
 //! names that repeat, items DynamoDB would refuse.
 
 use super::read::{Collection, Doc};
-use super::table::Table;
+use crate::ingest::Table;
 use crate::store::items::{attr, Item};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::hash_map::{Entry, HashMap};

@@ -1,91 +1,67 @@
-//! Import: a Rocket.Chat `mongoexport` directory into the seven tables.
+//! Import: a Rocket.Chat `mongoexport` directory into the tables, through the same
+//! per-document apply as live sync ([`crate::sync`]): an import is sync of every
+//! document of the export as of the time it was taken (`--as-of`).
 //!
 //! Files are streamed, never held: memory stays bounded whatever the export's size
-//! (subscriptions run to millions). Two passes keep the import all-or-nothing: the
-//! first converts every document and reports every malformed one with its file and
-//! line; only when there is none does the second convert them again and write,
-//! many batches at a time.
+//! (subscriptions run to millions). Two passes keep a bad export from writing
+//! anything: the first converts every document and reports every malformed one
+//! with its file and line; only when there is none does the second apply them,
+//! collection by collection (rooms before the integrations they place), many
+//! batches at a time. Then the documents the export no longer has are pruned.
+//!
+//! Beside sync: a document sync changed after the export was taken has a newer
+//! version and is left as it is; prune deletes only documents older than the
+//! export; one import at a time holds the tables ([`lock`]); an interrupted import
+//! is re-run to finish (whatever it applied is at the import's version already).
 
 mod array;
 mod checks;
-mod convert;
-mod members;
+mod errors;
+mod lock;
 mod progress;
 mod prune;
 mod read;
 mod resolve;
-mod table;
-mod write;
 
 use crate::config::TableNames;
+pub use crate::ingest::Summary;
+use crate::ingest::{id_key, Collection, ConvertOptions, Converter, Doc};
+use crate::sync::{Applier, Change, Op, Outcome, Version};
 use aws_sdk_dynamodb::Client;
-use convert::Converter;
-use read::{Collection, Doc};
+pub use errors::sdk_error;
+use futures::stream::{FuturesUnordered, StreamExt};
 use resolve::Resolver;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tokio::sync::mpsc;
-use write::Batcher;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ImportOptions {
-    /// Login tokens expire this many days after their `when` (`Accounts_LoginExpiration`).
-    pub login_expiration_days: i64,
-    /// Epoch seconds taken as "now": tokens already expired are not imported.
-    pub now: i64,
-    /// Also delete items the export no longer has, so the tables mirror it exactly.
+    pub convert: ConvertOptions,
+    /// The time the export was taken: the version of every document it writes.
+    pub as_of: Version,
+    /// Delete documents the export no longer has.
     pub prune: bool,
+    /// Also prune the collections whose file is absent (they are left as they are otherwise).
+    pub prune_missing: bool,
+    /// Allow a prune that deletes more documents of a collection than the export has.
+    pub allow_large_prune: bool,
+    /// Take the lock even though another import holds it (one that was killed).
+    pub break_lock: bool,
 }
 
 impl ImportOptions {
+    /// Pruning, as of now.
     pub fn from_env() -> Self {
         ImportOptions {
-            login_expiration_days: crate::config::env_or("ACCOUNTS_LOGIN_EXPIRATION_DAYS", 90),
-            now: chrono::Utc::now().timestamp(),
-            prune: false,
+            convert: ConvertOptions::from_env(),
+            as_of: Version::new(chrono::Utc::now().timestamp_millis().max(0) as u64, 0),
+            prune: true,
+            prune_missing: false,
+            allow_large_prune: false,
+            break_lock: false,
         }
-    }
-}
-
-/// Counts shown at the end of an import.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub users: usize,
-    pub login_tokens: usize,
-    pub access_tokens: usize,
-    pub expired_tokens_skipped: usize,
-    pub rooms: usize,
-    pub permissions: usize,
-    pub integrations: usize,
-    pub integration_items: usize,
-    pub unplaced_integrations: usize,
-    pub subscriptions: usize,
-    pub teams: usize,
-    pub team_members: usize,
-    pub department_agents: usize,
-    pub pruned_items: usize,
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "users:             {}", self.users)?;
-        writeln!(
-            f,
-            "tokens:            {} login, {} personal access ({} expired, skipped)",
-            self.login_tokens, self.access_tokens, self.expired_tokens_skipped
-        )?;
-        writeln!(f, "rooms:             {}", self.rooms)?;
-        writeln!(f, "permissions:       {}", self.permissions)?;
-        writeln!(
-            f,
-            "integrations:      {} as {} items ({} under no room)",
-            self.integrations, self.integration_items, self.unplaced_integrations
-        )?;
-        writeln!(f, "subscriptions:     {}", self.subscriptions)?;
-        writeln!(f, "teams:             {}", self.teams)?;
-        writeln!(f, "team members:      {}", self.team_members)?;
-        writeln!(f, "department agents: {}", self.department_agents)?;
-        write!(f, "pruned items:      {}", self.pruned_items)
     }
 }
 
@@ -97,11 +73,26 @@ pub enum ImportError {
     Invalid(Vec<String>),
     #[error("writing to DynamoDB: {0}")]
     Write(String),
+    #[error("{0}")]
+    Locked(String),
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Errors listed at most; past that they are counted, so that a file of a million
 /// bad lines costs no memory.
 pub const MAX_REPORTED_ERRORS: usize = 100;
+/// Documents per applied batch, and batches applied at once (`IMPORT_CONCURRENCY`).
+const BATCH_DOCUMENTS: usize = 400;
+
+fn concurrency() -> usize {
+    crate::config::env_or("IMPORT_CONCURRENCY", 4).max(1)
+}
+
+/// A unique id for this process's run (the lock's owner).
+fn new_run_id() -> String {
+    format!("{:x}", chrono::Utc::now().timestamp_micros())
+}
 
 /// Reads, checks and writes one export directory.
 pub async fn import_dir(
@@ -116,56 +107,96 @@ pub async fn import_dir(
 /// An export directory whose every document passed the validation pass: only such
 /// an export is ever written.
 pub struct CheckedExport {
-    dir: std::path::PathBuf,
+    dir: PathBuf,
     options: ImportOptions,
-    converter: Converter,
     summary: Summary,
-    items: usize,
+    /// Documents per collection; `None` where the file is absent.
+    documents: [Option<usize>; 8],
 }
 
 /// The validation pass alone, with no DynamoDB client: a bad export is reported
 /// before anything is connected to, let alone written.
 pub async fn check_dir(dir: &Path, options: ImportOptions) -> Result<CheckedExport, ImportError> {
     let owned = dir.to_owned();
-    let (converter, summary, items) = blocking(move || validate(&owned, options)).await?;
-    Ok(CheckedExport { dir: dir.to_owned(), options, converter, summary, items })
+    let (summary, documents) = blocking(move || validate(&owned, options)).await?;
+    Ok(CheckedExport { dir: dir.to_owned(), options, summary, documents })
 }
 
 impl CheckedExport {
-    /// The writing pass (then `--prune`, when asked).
+    /// The writing pass, then the prune, holding the lock throughout.
     pub async fn write(self, client: &Client, tables: &TableNames) -> Result<Summary, ImportError> {
-        let CheckedExport { dir, options, converter, mut summary, items } = self;
-        let generation = prune::new_generation();
-        write_all(client, tables, dir, converter, &generation, items).await?;
+        let lock = lock::Lock::take(client, &tables.sync, self.options.break_lock).await?;
+        let result = self.write_locked(client, tables, &lock).await;
+        // A failed import keeps nothing half-locked; what it applied stays applied.
+        lock.release().await?;
+        result
+    }
+
+    async fn write_locked(
+        self,
+        client: &Client,
+        tables: &TableNames,
+        lock: &lock::Lock,
+    ) -> Result<Summary, ImportError> {
+        let CheckedExport { dir, options, mut summary, documents } = self;
+        let applier = Applier::new(
+            client.clone(),
+            tables.clone(),
+            options.convert.login_expiration_days,
+            Duration::from_secs(30 * 86_400),
+        );
+        let total = documents.iter().flatten().sum();
+        summary.unchanged = apply_all(&applier, lock, dir, options.as_of, total).await?;
+        let present: Vec<Collection> =
+            Collection::ALL.into_iter().filter(|c| documents[*c as usize].is_some()).collect();
+        summary.left = Collection::ALL
+            .into_iter()
+            .filter(|c| !present.contains(c) && !options.prune_missing)
+            .map(Collection::name)
+            .collect();
         if options.prune {
-            summary.pruned_items = prune::prune(client, tables, &generation).await?;
+            let pruned: Vec<Collection> =
+                if options.prune_missing { Collection::ALL.to_vec() } else { present };
+            summary.pruned = prune_all(&applier, lock, &options, &documents, &pruned).await?;
         }
         Ok(summary)
     }
 }
 
 /// The validation pass: every document converted and checked, nothing kept but
-/// the room targets, what the checks need, the counts and the errors. Returns how many items the export makes.
-fn validate(dir: &Path, options: ImportOptions) -> Result<(Converter, Summary, usize), ImportError> {
+/// what the checks need, the counts and the errors.
+fn validate(dir: &Path, options: ImportOptions) -> Result<(Summary, [Option<usize>; 8]), ImportError> {
     let mut progress = progress::Progress::start("documents checked", None);
-    let converter = Converter { options, resolver: Resolver::read(dir) };
+    let converter = Converter { options: options.convert };
+    let resolver = Resolver::read(dir);
     let mut summary = Summary::default();
     let mut errors = Vec::new();
     let mut unreported = 0;
-    let mut items = 0;
+    let mut documents = [None; 8];
+    for collection in Collection::ALL {
+        if dir.join(collection.file()).exists() {
+            documents[collection as usize] = Some(0);
+        }
+    }
     let mut checks = checks::Checks::default();
     each_document(dir, |collection, doc| {
         progress.add(1);
+        let count = documents[collection as usize].get_or_insert(0);
         let checked = doc.and_then(|doc| {
-            let converted = converter.convert(collection, &doc, &mut summary)?;
+            let converted = converter.convert(collection, &doc, &resolver, &mut summary)?;
+            // A document's state is kept under its `_id` (memberships convert without it).
+            if doc.json.get("_id").and_then(id_key).is_none() {
+                return Err(doc.error("`_id` is missing or empty"));
+            }
             checks.document(collection, &doc)?;
             for (table, item) in &converted {
                 checks::item_size(&doc, *table, item)?;
             }
-            Ok(converted.len())
+            *count += 1;
+            Ok(())
         });
         match checked {
-            Ok(converted) => items += converted,
+            Ok(()) => {}
             Err(e) if errors.len() < MAX_REPORTED_ERRORS => errors.push(e),
             Err(_) => unreported += 1,
         }
@@ -178,50 +209,148 @@ fn validate(dir: &Path, options: ImportOptions) -> Result<(Converter, Summary, u
     if !errors.is_empty() {
         return Err(ImportError::Invalid(errors));
     }
-    Ok((converter, summary, items))
+    Ok((summary, documents))
 }
 
-/// The writing pass: documents are converted on a blocking thread and handed, a
-/// batch at a time through a short queue, to the concurrent writer.
-async fn write_all(
-    client: &Client,
-    tables: &TableNames,
+/// What the reading thread hands the writer.
+enum Message {
+    Batch(Vec<Change>),
+    /// Every batch of the collection was sent: wait for them before the next one.
+    End,
+}
+
+/// The writing pass: documents read on a blocking thread and handed, a batch at a
+/// time through a short queue, to the applier. Returns the documents left unchanged.
+async fn apply_all(
+    applier: &Applier,
+    lock: &lock::Lock,
     dir: PathBuf,
-    converter: Converter,
-    generation: &str,
+    as_of: Version,
     total: usize,
-) -> Result<(), ImportError> {
-    let (sender, batches) = mpsc::channel(2 * write::concurrency());
-    let generation = generation.to_owned();
+) -> Result<usize, ImportError> {
+    let (sender, mut batches) = mpsc::channel(2 * concurrency());
     // Spawned now (a future would only start when awaited), so that it fills the
-    // queue while the writer drains it.
-    let producer = tokio::task::spawn_blocking(move || produce(&dir, &converter, &generation, sender));
-    let written = write::write_batches(client, tables, batches, total).await;
-    // The producer stops once the writer has failed and dropped the queue.
+    // queue while the applier drains it.
+    let producer = tokio::task::spawn_blocking(move || produce(&dir, as_of, sender));
+    let mut progress = progress::Progress::start("documents written", Some(total));
+    let mut in_flight = FuturesUnordered::new();
+    let mut unchanged = 0;
+    let mut result = Ok(());
+    let mut collection = None;
+    while let Some(message) = batches.recv().await {
+        match message {
+            Message::Batch(changes) => {
+                if collection != changes.first().map(|c| c.collection) {
+                    collection = changes.first().map(|c| c.collection);
+                    let phase = format!(
+                        "writing {} ({} of {total} documents)",
+                        changes[0].collection.name(),
+                        progress.done
+                    );
+                    if let Err(e) = lock.phase(&phase).await {
+                        result = Err(e);
+                        break;
+                    }
+                }
+                in_flight.push(apply_batch(applier, changes));
+                while in_flight.len() >= concurrency() {
+                    if let Err(e) = drain_one(&mut in_flight, &mut progress, &mut unchanged).await {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            Message::End => {
+                while !in_flight.is_empty() {
+                    if let Err(e) = drain_one(&mut in_flight, &mut progress, &mut unchanged).await {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+        }
+        if result.is_err() {
+            break;
+        }
+    }
+    while result.is_ok() && !in_flight.is_empty() {
+        result = drain_one(&mut in_flight, &mut progress, &mut unchanged).await;
+    }
+    drop(batches);
     let produced = joined(producer.await);
-    written?;
-    produced
+    result.map_err(|e| match e {
+        ImportError::Write(w) => ImportError::Write(format!(
+            "{w}\n{} of {total} documents were written before the failure; run the import again to finish \
+             (what is written is at the export's version: nothing is written twice)",
+            progress.done
+        )),
+        other => other,
+    })?;
+    produced?;
+    progress.finish();
+    Ok(unchanged)
 }
 
-fn produce(
-    dir: &Path,
-    converter: &Converter,
-    generation: &str,
-    sender: mpsc::Sender<write::Batch>,
+async fn apply_batch(applier: &Applier, changes: Vec<Change>) -> Result<(usize, usize), ImportError> {
+    let count = changes.len();
+    let report = applier.apply(changes).await.map_err(|e| ImportError::Write(e.0))?;
+    let mut unchanged = 0;
+    let mut failed = Vec::new();
+    for outcome in report.outcomes {
+        match outcome {
+            Outcome::Applied => {}
+            Outcome::Stale => unchanged += 1,
+            Outcome::Failed(f) => failed.push(f.to_string()),
+        }
+    }
+    if !failed.is_empty() {
+        return Err(ImportError::Invalid(failed));
+    }
+    Ok((count, unchanged))
+}
+
+async fn drain_one(
+    in_flight: &mut FuturesUnordered<impl std::future::Future<Output = Result<(usize, usize), ImportError>>>,
+    progress: &mut progress::Progress,
+    unchanged: &mut usize,
 ) -> Result<(), ImportError> {
-    let mut batcher = Batcher::new(generation);
-    let mut summary = Summary::default();
+    if let Some(done) = in_flight.next().await {
+        let (count, same) = done?;
+        progress.add(count);
+        *unchanged += same;
+    }
+    Ok(())
+}
+
+fn produce(dir: &Path, as_of: Version, sender: mpsc::Sender<Message>) -> Result<(), ImportError> {
+    let mut batch: Vec<Change> = Vec::with_capacity(BATCH_DOCUMENTS);
+    let mut current = None;
     let mut failure = None;
+    let send = |message| sender.blocking_send(message).is_ok();
     let mut writer_gone = false;
     each_document(dir, |collection, doc| {
-        match doc.and_then(|doc| converter.convert(collection, &doc, &mut summary)) {
-            Ok(items) => {
-                for (table, item) in items {
-                    let full = batcher.push(table, item);
-                    if full.is_some_and(|batch| sender.blocking_send(batch).is_err()) {
-                        writer_gone = true;
-                        return ControlFlow::Break(());
-                    }
+        if current != Some(collection) {
+            // The previous collection's last batch, then its end.
+            let flushed = current.is_none()
+                || ((batch.is_empty() || send(Message::Batch(std::mem::take(&mut batch))))
+                    && send(Message::End));
+            if !flushed {
+                writer_gone = true;
+                return ControlFlow::Break(());
+            }
+            current = Some(collection);
+        }
+        let change = doc.and_then(|doc| {
+            let id =
+                doc.json.get("_id").and_then(id_key).ok_or_else(|| doc.error("`_id` is missing or empty"))?;
+            Ok(Change { collection, id, version: as_of, op: Op::Upsert(doc.json) })
+        });
+        match change {
+            Ok(change) => {
+                batch.push(change);
+                if batch.len() == BATCH_DOCUMENTS && !send(Message::Batch(std::mem::take(&mut batch))) {
+                    writer_gone = true;
+                    return ControlFlow::Break(());
                 }
                 ControlFlow::Continue(())
             }
@@ -236,19 +365,68 @@ fn produce(
         return Err(failure);
     }
     if !writer_gone {
-        for batch in batcher.finish() {
-            if sender.blocking_send(batch).is_err() {
-                break;
-            }
+        if !batch.is_empty() {
+            send(Message::Batch(batch));
+        }
+        if current.is_some() {
+            send(Message::End);
         }
     }
     Ok(())
 }
 
+/// Deletes the documents of `collections` the export no longer has; refuses, unless
+/// told, when that is more documents of a collection than the export has of it.
+async fn prune_all(
+    applier: &Applier,
+    lock: &lock::Lock,
+    options: &ImportOptions,
+    documents: &[Option<usize>; 8],
+    collections: &[Collection],
+) -> Result<usize, ImportError> {
+    lock.phase("pruning: finding the documents the export no longer has").await?;
+    let candidates =
+        prune::candidates(applier.client(), &applier.tables().sync, options.as_of, collections).await?;
+    if !options.allow_large_prune {
+        let mut refused = Vec::new();
+        for collection in collections {
+            let doomed = candidates.iter().filter(|d| d.collection == *collection).count();
+            let kept = documents[*collection as usize].unwrap_or(0);
+            if doomed > kept.max(10) {
+                refused.push(format!("{} ({doomed} of {} documents)", collection.name(), doomed + kept));
+            }
+        }
+        if !refused.is_empty() {
+            return Err(ImportError::Refused(format!(
+                "the export's documents are written, but pruning would delete most of {}: is this the right \
+                 export? Run again with --allow-large-prune to delete them, or --keep-stale to keep them",
+                refused.join(", ")
+            )));
+        }
+    }
+    let mut progress = progress::Progress::start("documents pruned", Some(candidates.len()));
+    for chunk in candidates.chunks(BATCH_DOCUMENTS) {
+        let changes = chunk
+            .iter()
+            .map(|doc| Change {
+                collection: doc.collection,
+                id: doc.id.clone(),
+                version: options.as_of,
+                op: Op::Delete,
+            })
+            .collect();
+        applier.apply(changes).await.map_err(|e| ImportError::Write(e.0))?;
+        progress.add(chunk.len());
+        lock.phase(&format!("pruning ({} of {} documents deleted)", progress.done, candidates.len())).await?;
+    }
+    progress.finish();
+    Ok(candidates.len())
+}
+
 /// Every document of every collection, in order; `visit` may stop early.
 fn each_document(dir: &Path, mut visit: impl FnMut(Collection, Result<Doc, String>) -> ControlFlow<()>) {
     for collection in Collection::ALL {
-        let documents = match collection.open(dir) {
+        let documents = match read::open_collection(collection, dir) {
             Ok(Some(documents)) => documents,
             Ok(None) => continue,
             Err(e) => {

@@ -8,74 +8,16 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-/// A document and where it came from, for error messages.
-#[derive(Debug, Clone)]
-pub struct Doc {
-    pub file: &'static str,
-    pub line: usize,
-    pub json: Json,
-}
-
-impl Doc {
-    pub fn error(&self, what: impl std::fmt::Display) -> String {
-        format!("{}:{}: {}", self.file, self.line, what)
-    }
-}
+pub use crate::ingest::{Collection, Doc};
 
 /// The longest document read. MongoDB documents stop at 16 MiB of BSON; their
 /// Extended JSON is larger, but not four times so. Keeps memory bounded whatever
 /// a file holds.
 pub const MAX_DOCUMENT_BYTES: usize = 64 << 20;
 
-/// The collections of an export, in the order they are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Collection {
-    Users,
-    Rooms,
-    Permissions,
-    Integrations,
-    Subscriptions,
-    Teams,
-    TeamMembers,
-    DepartmentAgents,
-}
-
-impl Collection {
-    pub const ALL: [Collection; 8] = [
-        Collection::Users,
-        Collection::Rooms,
-        Collection::Permissions,
-        Collection::Integrations,
-        Collection::Subscriptions,
-        Collection::Teams,
-        Collection::TeamMembers,
-        Collection::DepartmentAgents,
-    ];
-
-    /// The file `mongoexport --collection X --out X.json` writes.
-    pub fn file(self) -> &'static str {
-        match self {
-            Collection::Users => "users.json",
-            Collection::Rooms => "rocketchat_room.json",
-            Collection::Permissions => "rocketchat_permissions.json",
-            Collection::Integrations => "rocketchat_integrations.json",
-            Collection::Subscriptions => "rocketchat_subscription.json",
-            Collection::Teams => "rocketchat_team.json",
-            Collection::TeamMembers => "rocketchat_team_member.json",
-            Collection::DepartmentAgents => "rocketchat_livechat_department_agents.json",
-        }
-    }
-
-    /// Users, rooms and integrations must be there. Without a permissions file the
-    /// defaults apply; the room-access collections (§5a) are empty when absent.
-    pub fn required(self) -> bool {
-        matches!(self, Collection::Users | Collection::Rooms | Collection::Integrations)
-    }
-
-    /// Opens the collection's file in `dir`; `Ok(None)` when an optional one is absent.
-    pub fn open(self, dir: &Path) -> Result<Option<Documents>, String> {
-        open(dir, self.file(), self.required())
-    }
+/// Opens the collection's file in `dir`; `Ok(None)` when an optional one is absent.
+pub fn open_collection(collection: Collection, dir: &Path) -> Result<Option<Documents>, String> {
+    open(dir, collection.file(), collection.required())
 }
 
 /// UTF-8's byte-order mark, which some tools put before the first document.

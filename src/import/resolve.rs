@@ -3,10 +3,10 @@
 //! Only the rooms some integration names are kept: a server's rooms (direct
 //! messages included) can be many, the rooms integrations target are few.
 
-use super::read::{Collection, Doc};
-use crate::store::items::ALL_PUBLIC_CHANNELS;
+use super::read::{open_collection, Collection, Doc};
+use crate::ingest::targets::{targets, Placement};
 use serde_json::Value as Json;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 #[derive(Debug, Default)]
@@ -46,40 +46,20 @@ impl Resolver {
         }
         resolver
     }
-
-    /// The `roomId` partitions an integration is stored under. `@user` and other
-    /// non-room targets place nothing.
-    pub fn partitions(&self, channel: Option<&Json>) -> BTreeSet<String> {
-        targets(channel)
-            .into_iter()
-            .filter_map(|target| {
-                if target == ALL_PUBLIC_CHANNELS {
-                    return Some(ALL_PUBLIC_CHANNELS.to_owned());
-                }
-                let room = target.strip_prefix('#')?;
-                if self.ids.contains(room) {
-                    return Some(room.to_owned());
-                }
-                self.names.get(room).cloned()
-            })
-            .collect()
-    }
 }
 
-/// `channel` is an array of targets or, in old documents, one string; either may
-/// hold several comma-separated targets.
-fn targets(channel: Option<&Json>) -> Vec<&str> {
-    let entries: Vec<&str> = match channel {
-        Some(Json::String(s)) => vec![s.as_str()],
-        Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).collect(),
-        _ => Vec::new(),
-    };
-    entries.into_iter().flat_map(|t| t.split(',')).map(str::trim).collect()
+impl Placement for Resolver {
+    fn room_of(&self, room: &str) -> Option<String> {
+        if self.ids.contains(room) {
+            return Some(room.to_owned());
+        }
+        self.names.get(room).cloned()
+    }
 }
 
 /// The well-formed documents of a file; nothing when it is absent or unreadable.
 fn documents(dir: &Path, collection: Collection) -> impl Iterator<Item = Doc> {
-    collection.open(dir).ok().flatten().into_iter().flatten().filter_map(Result::ok)
+    open_collection(collection, dir).ok().flatten().into_iter().flatten().filter_map(Result::ok)
 }
 
 #[cfg(test)]
@@ -103,7 +83,8 @@ mod tests {
         assert_eq!(resolver.ids, HashSet::from(["r3".to_owned()]));
         assert_eq!(resolver.names, HashMap::from([("one".to_owned(), "r1".to_owned())]));
         let channel = json!(["#one,#r3", "all_public_channels", "#two", "@x"]);
-        let partitions: Vec<String> = resolver.partitions(Some(&channel)).into_iter().collect();
+        let partitions: Vec<String> =
+            crate::ingest::targets::partitions(Some(&channel), &resolver).into_iter().collect();
         assert_eq!(partitions, ["all_public_channels", "r1", "r3"]);
     }
 }

@@ -2,6 +2,7 @@
 //! local HTTP server. Not part of the Lambda build.
 
 pub mod demo;
+pub mod sync_lines;
 pub mod tables;
 mod transport;
 

@@ -40,9 +40,9 @@ pub mod attr {
     pub const HEAD_KIND: &str = "ty";
     pub const HEAD_CREATOR: &str = "by";
     pub const HEAD_CREATED_AT: &str = "at";
-    /// The import that last wrote the item; `import --prune` deletes the items an
-    /// earlier import wrote and the latest did not. Reads ignore it.
-    pub const IMPORT_GENERATION: &str = "importGeneration";
+    /// The sync table's key: what a record is about, and which one.
+    pub const PK: &str = "pk";
+    pub const SK: &str = "sk";
 }
 
 /// The integrations partition of integrations targeting every public channel.

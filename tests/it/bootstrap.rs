@@ -46,6 +46,10 @@ impl Function {
         Self::spawn(Path::new(env!("CARGO_BIN_EXE_bootstrap")), env)
     }
 
+    fn sync(env: &BTreeMap<String, String>) -> Function {
+        Self::spawn(Path::new(env!("CARGO_BIN_EXE_sync")), env)
+    }
+
     fn pid(&self) -> u32 {
         self.child.id().expect("the function is running")
     }
@@ -531,4 +535,52 @@ async fn each_request_writes_one_embedded_metric_format_line() {
     assert!(ok["Latency"].as_f64().is_some_and(|ms| ms >= 0.0));
     assert_eq!((ok["Errors5xx"].as_u64(), ok["Unavailable"].as_u64()), (Some(0), Some(0)));
     assert_eq!((refused["Status"].as_u64(), refused["ItemsListed"].as_u64()), (Some(401), Some(0)));
+}
+
+/// The sync function under the Runtime API with `events/kinesis-sync.json`: a new
+/// integration (a MongoDB change event), a login (a Debezium event) and a record
+/// that is not JSON. Exactly the poison record comes back in `batchItemFailures`;
+/// the others are applied and the endpoint answers them.
+#[tokio::test]
+async fn the_sync_function_reports_exactly_the_poison_record_and_applies_the_others() {
+    let options = rc_integrations::import::ImportOptions {
+        as_of: rc_integrations::sync::Version(0),
+        ..rc_integrations::import::ImportOptions::from_env()
+    };
+    let h =
+        Harness::imported(Path::new(DEMO), rc_integrations::config::PageSettings::default(), options).await;
+    let (addr, api) = fake_runtime_api::start().await;
+    let function = Function::sync(&function_env(addr, &h.tables));
+    let batch = event("kinesis-sync.json");
+    let poison = batch["Records"][2]["kinesis"]["sequenceNumber"].clone();
+    let report = api.push_event(batch.clone()).within(INVOCATION).await.unwrap();
+    assert_eq!(report.kind, Kind::Response, "{}\nlog:\n{}", report.text(), function.log());
+    assert_eq!(
+        report.json(),
+        json!({"batchItemFailures": [{"itemIdentifier": poison}]}),
+        "{}",
+        function.log()
+    );
+
+    let general = h.as_admin(&format!("roomId={GENERAL}&includeAllPublicChannels=false&count=0")).await;
+    assert!(general.ids().contains(&"SyncSampleHook01".to_owned()), "{}", general.text);
+    let login = h.get_as(("R4jgcQaQhvvK6K3iY", "sync-token-graywolf336"), &format!("roomId={GENERAL}")).await;
+    assert_eq!(login.status, 200, "{}", login.text);
+
+    // Lambda retries from the failed record: the records before it come again, stale.
+    let report = api.push_event(batch).within(INVOCATION).await.unwrap();
+    assert_eq!(report.json(), json!({"batchItemFailures": [{"itemIdentifier": poison}]}));
+    let lines = emf_lines(&function);
+    let counts = |line: &Json| (line["Applied"].as_u64(), line["Stale"].as_u64(), line["Failed"].as_u64());
+    assert_eq!(
+        lines.iter().map(counts).collect::<Vec<_>>(),
+        [(Some(2), Some(0), Some(1)), (Some(0), Some(2), Some(1))]
+    );
+    let log = function.log();
+    assert!(log.contains("record failed") && log.contains(poison.as_str().unwrap()), "{log}");
+    assert!(
+        !log.contains("sync-token-graywolf336")
+            && !log.contains("EGDccFVt55YRxIClUQY9WUbGe9gfI5vmatr8fxv6LfQ="),
+        "{log}"
+    );
 }

@@ -68,6 +68,7 @@ async fn the_events_directory_holds_exactly_the_tested_samples() {
             "bad-request-400.json",
             "forbidden-403.json",
             "function-url.json",
+            "kinesis-sync.json",
             "unauthorized-401.json"
         ]
     );

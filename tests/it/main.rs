@@ -47,6 +47,8 @@ mod cors;
 mod bootstrap;
 /// The importer: a Rocket.Chat export in, the same documents out.
 mod import;
+/// `import` beside sync: the lock, re-runs, what prune may delete, absent files.
+mod import_safety;
 /// The sample events of `events/` through lambda_http.
 mod lambda_events;
 /// Every `curl` of the README, run as written against the demo.
@@ -55,5 +57,7 @@ mod readme;
 mod serve;
 /// `cargo run` and `cargo lambda watch` share their build of the AWS SDK (cargo tree).
 mod shared_build;
+/// Live sync: import then change events ≡ import of the final state (property test).
+mod sync;
 /// template.yaml agrees with the code: tables, indexes, variables, IAM.
 mod template;

@@ -33,13 +33,13 @@ fn every_table_the_code_names_is_declared_with_its_indexes() {
 }
 
 #[test]
-fn the_function_gets_every_table_variable() {
+fn the_function_gets_every_table_variable_it_reads() {
     let t = template();
     let vars = &t["Resources"]["GetIntegrationsFunction"]["Properties"]["Environment"]["Variables"];
-    for (logical_id, variable, _) in TABLES {
+    for (logical_id, variable, _) in rc_integrations::config::api_tables() {
         let value = &vars[variable];
         let Yaml::Tagged(tagged) = value else { panic!("{variable} is not a !Ref: {value:?}") };
-        assert_eq!(tagged.value.as_str(), Some(logical_id), "{variable}");
+        assert_eq!(tagged.value.as_str(), Some(*logical_id), "{variable}");
     }
 }
 
@@ -151,5 +151,174 @@ fn the_cors_origins_parameter_takes_only_origin_lists() {
         "https://user@a.example",
     ] {
         assert!(!pattern.is_match(bad), "{bad:?} accepted");
+    }
+}
+
+/// `!Tag value` as (tag, the value's text), for a tag on a scalar.
+fn intrinsic(node: &Yaml) -> (String, &str) {
+    let (tag, value) = tagged(node);
+    let Some(text) = value.as_str() else { panic!("{tag} of a non-scalar: {value:?}") };
+    (tag, text)
+}
+
+/// An IAM `Action` or `Resource`: one item or a list of them.
+fn items(node: &Yaml) -> Vec<&Yaml> {
+    match node.as_sequence() {
+        Some(list) => list.iter().collect(),
+        None => vec![node],
+    }
+}
+
+fn sync_statements(t: &Yaml) -> Vec<&Yaml> {
+    let policies = t["Resources"]["SyncFunction"]["Properties"]["Policies"].as_sequence().unwrap();
+    policies.iter().flat_map(|p| p["Statement"].as_sequence().unwrap().iter()).collect()
+}
+
+/// The sync function writes every table, so it gets all eight variables (SyncTable's
+/// too); the API function still does not get SYNC_TABLE.
+#[test]
+fn the_sync_function_gets_every_table_variable() {
+    let t = template();
+    let sync = &t["Resources"]["SyncFunction"];
+    assert_eq!(sync["Condition"].as_str(), Some("SyncEnabled"));
+    let vars = &sync["Properties"]["Environment"]["Variables"];
+    for (logical_id, variable, _) in TABLES {
+        assert_eq!(intrinsic(&vars[variable]), ("!Ref".to_owned(), logical_id), "{variable}");
+    }
+    assert_eq!(intrinsic(&vars["TOMBSTONE_DAYS"]), ("!Ref".to_owned(), "TombstoneDays"));
+    let api = &t["Resources"]["GetIntegrationsFunction"]["Properties"]["Environment"]["Variables"];
+    assert!(api.get("SYNC_TABLE").is_none(), "{api:?}");
+}
+
+/// Reads by key, Query and BatchWriteItem only: no PutItem, UpdateItem, DeleteItem,
+/// Scan or wildcard; the writes reach exactly the eight tables. Besides DynamoDB, only
+/// reading the change stream and sending to the dead-letter queue.
+#[test]
+fn the_sync_function_may_only_batch_read_query_and_batch_write() {
+    let t = template();
+    let statements = sync_statements(&t);
+    let mut actions: Vec<&str> =
+        statements.iter().flat_map(|s| items(&s["Action"])).map(|a| a.as_str().unwrap()).collect();
+    actions.sort();
+    // Each once, so each action's resources are those of its one statement.
+    assert_eq!(
+        actions,
+        [
+            "dynamodb:BatchGetItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:Query",
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:ListShards",
+            "sqs:SendMessage",
+        ]
+    );
+    let resources = |action: &str| {
+        let statement = statements
+            .iter()
+            .find(|s| items(&s["Action"]).iter().any(|a| a.as_str() == Some(action)))
+            .unwrap_or_else(|| panic!("no statement allows {action}"));
+        assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+        let mut arns: Vec<(String, String)> = items(&statement["Resource"])
+            .into_iter()
+            .map(intrinsic)
+            .map(|(t, v)| (t, v.to_owned()))
+            .collect();
+        arns.sort();
+        arns
+    };
+    let arns = |ids: &[&str]| {
+        let mut arns: Vec<(String, String)> =
+            ids.iter().map(|id| ("!GetAtt".to_owned(), format!("{id}.Arn"))).collect();
+        arns.sort();
+        arns
+    };
+    let every_table: Vec<&str> = TABLES.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(resources("dynamodb:BatchWriteItem"), arns(&every_table));
+    assert_eq!(resources("dynamodb:BatchGetItem"), arns(&["SyncTable", "RoomsTable", "IntegrationsTable"]));
+    assert_eq!(resources("dynamodb:Query"), arns(&["SyncTable"]));
+    assert_eq!(resources("kinesis:GetRecords"), [("!Ref".to_owned(), "ChangeStreamArn".to_owned())]);
+    assert_eq!(resources("sqs:SendMessage"), arns(&["SyncDeadLetterQueue"]));
+}
+
+/// A poison record cannot hold up its shard forever: failures are reported record by
+/// record, a failing batch is bisected, retries and record age are bounded, and what
+/// is given up on is recorded in the dead-letter queue.
+#[test]
+fn the_change_stream_reports_failed_records_and_gives_up_into_the_queue() {
+    let t = template();
+    let changes = &t["Resources"]["SyncFunction"]["Properties"]["Events"]["Changes"];
+    assert_eq!(changes["Type"].as_str(), Some("Kinesis"));
+    let p = &changes["Properties"];
+    assert_eq!(intrinsic(&p["Stream"]), ("!Ref".to_owned(), "ChangeStreamArn"));
+    let response_types: Vec<&str> =
+        p["FunctionResponseTypes"].as_sequence().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert_eq!(response_types, ["ReportBatchItemFailures"]);
+    assert_eq!(p["BisectBatchOnFunctionError"].as_bool(), Some(true));
+    // One batch per shard at a time: one document's events are applied in order.
+    assert_eq!(p["ParallelizationFactor"].as_u64(), Some(1));
+    let max_age = p["MaximumRecordAgeInSeconds"].as_u64().expect("a bounded MaximumRecordAgeInSeconds");
+    assert!((60..=604_800).contains(&max_age), "{max_age}");
+
+    let (tag, parameter) = intrinsic(&p["MaximumRetryAttempts"]);
+    assert_eq!(tag, "!Ref");
+    let parameter = &t["Parameters"][parameter];
+    assert_eq!(parameter["Type"].as_str(), Some("Number"));
+    let default = parameter["Default"].as_u64().expect("a numeric default");
+    assert!(default <= 10_000, "{default}");
+    // Lambda reads -1 as "retry forever": the parameter refuses it.
+    assert!(parameter["MinValue"].as_u64().is_some(), "{parameter:?}");
+    assert!(parameter["MaxValue"].as_u64().is_some_and(|max| max <= 10_000), "{parameter:?}");
+
+    let on_failure = &p["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"].as_str(), Some("SQS"));
+    assert_eq!(intrinsic(&on_failure["Destination"]), ("!GetAtt".to_owned(), "SyncDeadLetterQueue.Arn"));
+    let queue = &t["Resources"]["SyncDeadLetterQueue"];
+    assert_eq!(queue["Type"].as_str(), Some("AWS::SQS::Queue"));
+    assert_eq!(queue["Condition"].as_str(), Some("SyncEnabled"));
+
+    // A deleted document's version outlives any event that can still be applied: the
+    // oldest record the mapping takes, then the queue's retention for a redrive.
+    let tombstone_days = t["Parameters"]["TombstoneDays"]["Default"].as_u64().unwrap();
+    let retention = queue["Properties"]["MessageRetentionPeriod"].as_u64().unwrap();
+    assert!(tombstone_days * 86_400 > max_age + retention, "{tombstone_days} days");
+}
+
+/// Sync falling behind, failing records, and batches given up on each raise an alarm,
+/// on the sync function's metrics and its queue's.
+#[test]
+fn the_sync_alarms_watch_the_function_and_its_queue() {
+    let t = template();
+    let vars = &t["Resources"]["SyncFunction"]["Properties"]["Environment"]["Variables"];
+    let namespace = vars["METRICS_NAMESPACE"].as_str().unwrap();
+    for (alarm, metric_namespace, metric, dimension, value) in [
+        ("SyncIteratorAgeAlarm", "AWS/Lambda", "IteratorAge", "FunctionName", ("!Ref", "SyncFunction")),
+        ("SyncFailedRecordsAlarm", namespace, "Failed", "FunctionName", ("!Ref", "SyncFunction")),
+        (
+            "SyncDeadLetterAlarm",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            ("!GetAtt", "SyncDeadLetterQueue.QueueName"),
+        ),
+    ] {
+        let resource = &t["Resources"][alarm];
+        assert_eq!(resource["Type"].as_str(), Some("AWS::CloudWatch::Alarm"), "{alarm}");
+        assert_eq!(resource["Condition"].as_str(), Some("SyncEnabled"), "{alarm}");
+        let p = &resource["Properties"];
+        assert_eq!(
+            (p["Namespace"].as_str(), p["MetricName"].as_str()),
+            (Some(metric_namespace), Some(metric)),
+            "{alarm}"
+        );
+        let dimensions = p["Dimensions"].as_sequence().unwrap();
+        assert_eq!(dimensions.len(), 1, "{alarm}");
+        assert_eq!(dimensions[0]["Name"].as_str(), Some(dimension), "{alarm}");
+        assert_eq!(intrinsic(&dimensions[0]["Value"]), (value.0.to_owned(), value.1), "{alarm}");
+        assert_eq!(p["ComparisonOperator"].as_str(), Some("GreaterThanThreshold"), "{alarm}");
+        let (tag, branches) = tagged(&p["AlarmActions"]);
+        assert_eq!((tag.as_str(), branches[0].as_str()), ("!If", Some("NotifyAlarms")), "{alarm}");
     }
 }

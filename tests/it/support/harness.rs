@@ -96,11 +96,16 @@ impl Harness {
     }
 
     pub async fn with(dir: &Path, pages: PageSettings) -> Harness {
+        Self::imported(dir, pages, ImportOptions::from_env()).await
+    }
+
+    /// Fresh tables loaded from an export with the given import options.
+    pub async fn imported(dir: &Path, pages: PageSettings, options: ImportOptions) -> Harness {
         let settings = test_store_settings();
         let client = build_client(&endpoint(), &settings).await;
         let tables = fresh_tables();
         tables::create_missing(&client, &tables).await.expect("create tables");
-        let summary = import_dir(&client, &tables, dir, ImportOptions::from_env()).await.expect("import");
+        let summary = import_dir(&client, &tables, dir, options).await.expect("import");
         let (service, _) = Service::on_dynamodb(client.clone(), tables.clone(), settings, pages);
         Harness { router: http::router(service), client, tables, summary }
     }

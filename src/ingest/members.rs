@@ -1,7 +1,7 @@
 //! The collections the room-access rules (contract §5a) read: subscriptions, teams,
 //! team members and omnichannel department agents. Each document becomes one item.
 
-use super::read::Doc;
+use super::Doc;
 use crate::document::Value;
 use crate::model::{TeamType, MAX_KEY_BYTES};
 use crate::store::items::{self, Item, Scope};

@@ -1,21 +1,37 @@
-//! One export document into the items it becomes, with every integration target
-//! resolved to a room id. The same conversion serves the validation pass and the
-//! writing pass, so what is validated is what is written.
+//! One document into the items it becomes, with every integration target resolved
+//! to a room id. The same conversion serves `import` (its validation pass and its
+//! writing pass) and sync, so what sync writes for a document is what import writes.
 
 use super::members;
-use super::read::{Collection, Doc};
-use super::resolve::Resolver;
 use super::table::Table;
-use super::{ImportOptions, Summary};
+use super::targets::{self, Placement};
+use super::{Collection, Doc, Summary};
 use crate::document::Value;
 use crate::model::{Integration, RoomRecord, TokenRecord, UserRecord};
 use crate::store::items::{self, Item};
 
 const DAY_SECONDS: i64 = 86_400;
 
+/// What a conversion depends on besides the document.
+#[derive(Debug, Clone, Copy)]
+pub struct ConvertOptions {
+    /// Login tokens expire this many days after their `when` (`Accounts_LoginExpiration`).
+    pub login_expiration_days: i64,
+    /// Epoch seconds taken as "now": tokens already expired are not written.
+    pub now: i64,
+}
+
+impl ConvertOptions {
+    pub fn from_env() -> Self {
+        ConvertOptions {
+            login_expiration_days: crate::config::env_or("ACCOUNTS_LOGIN_EXPIRATION_DAYS", 90),
+            now: chrono::Utc::now().timestamp(),
+        }
+    }
+}
+
 pub struct Converter {
-    pub options: ImportOptions,
-    pub resolver: Resolver,
+    pub options: ConvertOptions,
 }
 
 /// The items of one document, each with its table.
@@ -23,11 +39,26 @@ pub type Items = Vec<(Table, Item)>;
 
 impl Converter {
     /// The document's items; the summary counts it only when it converts.
-    pub fn convert(&self, collection: Collection, doc: &Doc, summary: &mut Summary) -> Result<Items, String> {
+    /// `rooms` places integrations: it resolves their `#name`/`#id` targets.
+    pub fn convert(
+        &self,
+        collection: Collection,
+        doc: &Doc,
+        rooms: &dyn Placement,
+        summary: &mut Summary,
+    ) -> Result<Items, String> {
         let (table, item, count) = match collection {
             Collection::Users => return self.user(doc, summary),
-            Collection::Integrations => return self.integration(doc, summary),
-            Collection::Rooms => (Table::Rooms, items::room_item(&room(doc)?), &mut summary.rooms),
+            Collection::Integrations => return self.integration(doc, rooms, summary),
+            Collection::Rooms => {
+                let room = room(doc)?;
+                summary.rooms += 1;
+                let mut items = vec![(Table::Rooms, items::room_item(&room))];
+                if let Some(name) = &room.name {
+                    items.push((Table::Sync, targets::name_item(name, &room.id)));
+                }
+                return Ok(items);
+            }
             Collection::Permissions => (Table::Permissions, permission(doc)?, &mut summary.permissions),
             Collection::Subscriptions => {
                 (Table::Memberships, members::subscription(doc)?, &mut summary.subscriptions)
@@ -97,11 +128,12 @@ impl Converter {
         Ok(items)
     }
 
-    fn integration(&self, doc: &Doc, summary: &mut Summary) -> Result<Items, String> {
+    fn integration(&self, doc: &Doc, rooms: &dyn Placement, summary: &mut Summary) -> Result<Items, String> {
         let id = string_id(doc)?;
         let value = Value::from_extended_json(doc.json.clone()).map_err(|e| doc.error(e))?;
-        let partitions = self.resolver.partitions(doc.json.get("channel"));
-        let integration = Integration::of_document(id, &value);
+        let channel = doc.json.get("channel");
+        let partitions = targets::partitions(channel, rooms);
+        let integration = Integration::of_document(id.clone(), &value);
         let mut items: Items = partitions
             .iter()
             .map(|partition| (Table::Integrations, items::integration_item(&integration, Some(partition))))
@@ -112,6 +144,9 @@ impl Converter {
         }
         summary.integrations += 1;
         summary.integration_items += items.len();
+        // Which rooms its targets name, so that a room created, renamed or deleted
+        // later finds the integrations to place again (sync).
+        items.extend(targets::room_refs(channel).map(|room| (Table::Sync, targets::ref_item(room, &id))));
         Ok(items)
     }
 }

@@ -1,10 +1,10 @@
-//! The tables an import writes, with their key attributes (as template.yaml
+//! The tables `import` and sync write, with their key attributes (as template.yaml
 //! declares them; a test checks).
 
 use crate::config::TableNames;
 use crate::store::items::{attr, Item};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
     Tokens,
     Users,
@@ -13,10 +13,12 @@ pub enum Table {
     Teams,
     Memberships,
     Integrations,
+    /// Sync's own records: each document's state, room names, integration refs.
+    Sync,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Tokens,
         Table::Users,
         Table::Permissions,
@@ -24,6 +26,7 @@ impl Table {
         Table::Teams,
         Table::Memberships,
         Table::Integrations,
+        Table::Sync,
     ];
 
     pub fn name(self, tables: &TableNames) -> &str {
@@ -35,6 +38,7 @@ impl Table {
             Table::Teams => &tables.teams,
             Table::Memberships => &tables.memberships,
             Table::Integrations => &tables.integrations,
+            Table::Sync => &tables.sync,
         }
     }
 
@@ -44,6 +48,7 @@ impl Table {
             Table::Users | Table::Permissions | Table::Rooms | Table::Teams => &[attr::ID],
             Table::Memberships => &[attr::SCOPE, attr::USER_ID],
             Table::Integrations => &[attr::ID, attr::TARGET],
+            Table::Sync => &[attr::PK, attr::SK],
         }
     }
 
@@ -54,6 +59,15 @@ impl Table {
 
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// A one-letter code, as a document's state lists the items it wrote.
+    pub fn code(self) -> &'static str {
+        ["k", "u", "p", "r", "t", "m", "i", "s"][self.index()]
+    }
+
+    pub fn from_code(code: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.code() == code)
     }
 }
 

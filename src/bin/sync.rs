@@ -1,0 +1,93 @@
+//! The sync function: Rocket.Chat's change events from a Kinesis stream applied to
+//! the tables (the sync contract), one batch per invocation, with partial batch
+//! responses. Built without the `local` feature, like `bootstrap`.
+
+use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
+use rc_integrations::config::{StoreSettings, TableNames, TABLES};
+use rc_integrations::lambda::init_failed;
+use rc_integrations::metrics::{BatchMetrics, MetricsTarget};
+use rc_integrations::store::{build_client, Endpoint};
+use rc_integrations::sync::kinesis::apply_batch;
+use rc_integrations::sync::Applier;
+use rc_integrations::telemetry;
+use serde_json::Value as Json;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    telemetry::init_json();
+    let is_set = |var: &&str| std::env::var(var).is_ok_and(|value| !value.trim().is_empty());
+    let unset: Vec<&str> = TABLES.iter().map(|(_, var, _)| *var).filter(|var| !is_set(var)).collect();
+    if !unset.is_empty() {
+        return Err(init_failed(format!("table name variable(s) missing or empty: {}", unset.join(", "))));
+    }
+    // A batch's writes get more time than a request's reads: the function's timeout
+    // bounds the whole invocation.
+    let settings = StoreSettings {
+        request_budget: Duration::from_secs(20),
+        max_attempts: 10,
+        ..StoreSettings::from_env()
+    };
+    let client = build_client(&Endpoint::Aws, &settings).await;
+    let applier = Arc::new(Applier::from_env(client, TableNames::from_env()));
+    let metrics = Arc::new(MetricsTarget::from_env());
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Json>| {
+        let (applier, metrics) = (applier.clone(), metrics.clone());
+        async move { handle(&applier, &metrics, event).await }
+    }))
+    .await
+}
+
+async fn handle(
+    applier: &Applier,
+    metrics: &MetricsTarget,
+    event: LambdaEvent<Json>,
+) -> Result<Json, lambda_runtime::Error> {
+    let request_id = event.context.request_id.clone();
+    let now = chrono::Utc::now().timestamp_millis();
+    let result = match apply_batch(applier, event.payload, now.max(0) as u64).await {
+        Ok(result) => result,
+        Err(error) => {
+            // Lambda retries the batch (bisecting it); the whole batch counts as failed.
+            tracing::error!(request_id, %error, "batch not applied");
+            return Err(Box::new(error));
+        }
+    };
+    for (sequence_number, failure) in &result.failures {
+        tracing::warn!(
+            request_id,
+            sequence_number,
+            collection = failure.collection.as_deref().unwrap_or("-"),
+            id = failure.id.as_deref().unwrap_or("-"),
+            reason = failure.reason,
+            "record failed"
+        );
+    }
+    let tally = result.tally;
+    tracing::info!(
+        request_id,
+        records = result.records,
+        applied = tally.applied,
+        stale = tally.stale,
+        ignored = tally.ignored,
+        failed = tally.failed,
+        writes = result.writes,
+        lag_ms = result.lag_ms,
+        "batch"
+    );
+    let line = metrics.batch_line(
+        &BatchMetrics {
+            records: result.records,
+            applied: tally.applied,
+            stale: tally.stale,
+            ignored: tally.ignored,
+            failed: tally.failed,
+            lag_ms: result.lag_ms,
+            writes: result.writes,
+        },
+        now,
+    );
+    println!("{line}");
+    Ok(result.response())
+}
