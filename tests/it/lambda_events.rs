@@ -69,6 +69,7 @@ async fn the_events_directory_holds_exactly_the_tested_samples() {
             "forbidden-403.json",
             "function-url.json",
             "kinesis-sync.json",
+            "sync-demo.jsonl",
             "unauthorized-401.json"
         ]
     );

@@ -465,7 +465,7 @@ async fn listed(h: &Harness, room: &str) -> Vec<String> {
 }
 
 /// `rc-integrations sync`, the real binary, on the suite's endpoint and tables.
-fn sync_command(h: &Harness) -> std::process::Command {
+pub fn sync_command(h: &Harness) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rc-integrations"));
     command
         .arg("sync")

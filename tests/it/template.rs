@@ -249,10 +249,14 @@ fn the_sync_function_may_only_batch_read_query_and_batch_write() {
 #[test]
 fn the_change_stream_reports_failed_records_and_gives_up_into_the_queue() {
     let t = template();
-    let changes = &t["Resources"]["SyncFunction"]["Properties"]["Events"]["Changes"];
-    assert_eq!(changes["Type"].as_str(), Some("Kinesis"));
-    let p = &changes["Properties"];
-    assert_eq!(intrinsic(&p["Stream"]), ("!Ref".to_owned(), "ChangeStreamArn"));
+    // A plain mapping: a SAM Kinesis event would attach a managed policy reading every stream.
+    assert!(t["Resources"]["SyncFunction"]["Properties"]["Events"].is_null());
+    let mapping = &t["Resources"]["SyncChangesMapping"];
+    assert_eq!(mapping["Type"].as_str(), Some("AWS::Lambda::EventSourceMapping"));
+    assert_eq!(mapping["Condition"].as_str(), Some("SyncEnabled"));
+    let p = &mapping["Properties"];
+    assert_eq!(intrinsic(&p["EventSourceArn"]), ("!Ref".to_owned(), "ChangeStreamArn"));
+    assert_eq!(intrinsic(&p["FunctionName"]), ("!Ref".to_owned(), "SyncFunction"));
     let response_types: Vec<&str> =
         p["FunctionResponseTypes"].as_sequence().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
     assert_eq!(response_types, ["ReportBatchItemFailures"]);
@@ -273,7 +277,6 @@ fn the_change_stream_reports_failed_records_and_gives_up_into_the_queue() {
     assert!(parameter["MaxValue"].as_u64().is_some_and(|max| max <= 10_000), "{parameter:?}");
 
     let on_failure = &p["DestinationConfig"]["OnFailure"];
-    assert_eq!(on_failure["Type"].as_str(), Some("SQS"));
     assert_eq!(intrinsic(&on_failure["Destination"]), ("!GetAtt".to_owned(), "SyncDeadLetterQueue.Arn"));
     let queue = &t["Resources"]["SyncDeadLetterQueue"];
     assert_eq!(queue["Type"].as_str(), Some("AWS::SQS::Queue"));
