@@ -6,12 +6,12 @@
 #   benches/import_scale.sh [subscriptions]     # default 1000000
 #
 # Environment: IMPORT_SCALE_DIR (where the export is generated and kept; default
-# /tmp/rc-import-scale-N), IMPORT_CONCURRENCY (batches in flight, default 16),
+# /tmp/rc-import-scale-N), IMPORT_CONCURRENCY (batches in flight, default 4),
 # ENDPOINTS ("embedded local", the default, or either one).
 #
 # For each endpoint, prints a markdown row: peak RSS of the import process (from
-# /usr/bin/time -v), wall time, items written and items/s of the writing pass (the
-# importer's own "wrote N items in S s" line, which excludes the validation pass).
+# /usr/bin/time -v), wall time, documents written and documents/s of the writing pass
+# (the importer's own "N documents written in S s" line, without the validation pass).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-1000000}"
@@ -48,14 +48,14 @@ measure() {
     local rss_kb wall wrote
     rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out")
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out")
-    wrote=$(grep -E '^wrote [0-9]+ items' "$out" | tail -1)
+    wrote=$(grep -E '^[0-9]+ documents written in' "$out" | tail -1)
     cat "$work/summary-$label" >&2
-    # "wrote N items in S s (R items/s)"
-    read -r items seconds rate < <(sed -E 's/^wrote ([0-9]+) items in ([0-9.]+) s \(([0-9]+) items\/s\)/\1 \2 \3/' <<<"$wrote")
+    # "N documents written in S s (R/s)"
+    read -r items seconds rate < <(sed -E 's/^([0-9]+) documents written in ([0-9.]+) s \(([0-9]+)\/s\)/\1 \2 \3/' <<<"$wrote")
     printf '| %s | %s | %.1f | %s | %s | %s |\n' "$label" "$count" "$(awk -v kb="$rss_kb" 'BEGIN { print kb / 1024 }')" "$wall" "$items" "$rate"
 }
 
-echo "| endpoint | subscriptions | peak RSS MiB | wall (m:ss, both passes) | items written | items/s (writing pass) |"
+echo "| endpoint | subscriptions | peak RSS MiB | wall (m:ss, both passes) | documents written | documents/s (writing pass) |"
 echo "|---|---|---|---|---|---|"
 for endpoint in $endpoints; do
     case "$endpoint" in

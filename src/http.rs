@@ -75,10 +75,15 @@ struct Outcome {
 }
 
 impl RawRequest {
-    /// What the pipeline reads of an HTTP request: the two headers (the first of each,
-    /// absent unless visible ASCII) and the decoded query pairs.
+    /// What the pipeline reads of an HTTP request: the two headers (absent unless
+    /// visible ASCII) and the decoded query pairs. A header sent twice is read as
+    /// Rocket.Chat's Node server reads it, its values joined with `, `: no credential,
+    /// so the 401, whichever front end (and whatever order) delivered the two.
     pub fn from_http(headers: &HeaderMap, query: Option<&str>) -> RawRequest {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |name: &str| {
+            let values: Option<Vec<&str>> = headers.get_all(name).iter().map(|v| v.to_str().ok()).collect();
+            values.filter(|v| !v.is_empty()).map(|v| v.join(", "))
+        };
         RawRequest {
             auth_token: header("x-auth-token"),
             user_id: header("x-user-id"),
@@ -138,6 +143,12 @@ async fn log_request(request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let outcome = response.extensions().get::<Outcome>().cloned().unwrap_or_default();
+    record(&request_id, status, latency_ms, &outcome, in_lambda);
+    response
+}
+
+/// The request line and, in Lambda, the EMF line of one answer.
+fn record(request_id: &str, status: u16, latency_ms: f64, outcome: &Outcome, in_lambda: bool) {
     tracing::info!(
         request_id,
         status,
@@ -155,7 +166,16 @@ async fn log_request(request: Request, next: Next) -> Response {
         };
         emit_metrics(&metrics);
     }
-    response
+}
+
+/// An invocation that cannot be a request (not an event of the four kinds, a header
+/// no HTTP request can carry, a body marked base64 that is not): the 400 every caller
+/// gets for an unreadable request, with its request line and EMF line like any other.
+pub fn unreadable_invocation(request_id: &str, why: &str) -> (u16, String) {
+    tracing::warn!(request_id, why, "invocation is not a request");
+    let error = ApiError::MalformedRequest;
+    record(request_id, error.status(), 0.0, &Outcome::default(), true);
+    (error.status(), error.body().to_string())
 }
 
 /// One EMF line on stdout, where Lambda's logs go; the target is read once.

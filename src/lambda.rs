@@ -44,3 +44,70 @@ fn post_init_error(message: &str) -> std::io::Result<()> {
         _ => Err(std::io::Error::other(format!("answered {}", String::from_utf8_lossy(&status_line)))),
     }
 }
+
+/// What an invocation of the API function holds.
+pub enum Invocation {
+    /// An HTTP event lambda_http reads (API Gateway v1 or v2, ALB, function URL).
+    Request(Box<lambda_http::request::LambdaRequest>),
+    /// Anything else; the reason is for the log.
+    Unreadable(&'static str),
+}
+
+/// The credential headers, which must not be read two ways.
+const CREDENTIALS: [&str; 2] = ["x-auth-token", "x-user-id"];
+
+/// Reads an invocation's payload as lambda_http would, after two repairs: a
+/// credential header with several values (REST API and ALB multi-value headers) is
+/// joined with `, ` in both header maps, as Rocket.Chat's Node server sees it (lambda_http
+/// would let the single-value map's last value win); and a body marked base64 that
+/// is not base64 is refused here (lambda_http would panic decoding it).
+pub fn read_invocation(mut payload: serde_json::Value) -> Invocation {
+    use base64::Engine;
+    let Some(event) = payload.as_object_mut() else { return Invocation::Unreadable("not a JSON object") };
+    let mut joined = Vec::new();
+    if let Some(multi) = event.get("multiValueHeaders").and_then(|m| m.as_object()) {
+        for (name, values) in multi {
+            let Some(values) = values.as_array().filter(|v| v.len() > 1) else { continue };
+            if CREDENTIALS.iter().any(|c| name.eq_ignore_ascii_case(c)) {
+                let text: Vec<&str> = values.iter().filter_map(|v| v.as_str()).collect();
+                joined.push((name.clone(), text.join(", ")));
+            }
+        }
+    }
+    for (name, value) in joined {
+        for map in ["multiValueHeaders", "headers"] {
+            let Some(headers) = event.get_mut(map).and_then(|m| m.as_object_mut()) else { continue };
+            headers.retain(|key, _| !key.eq_ignore_ascii_case(&name));
+            let value = serde_json::Value::String(value.clone());
+            headers.insert(
+                name.clone(),
+                if map == "headers" { value } else { serde_json::Value::Array(vec![value]) },
+            );
+        }
+    }
+    if event.get("isBase64Encoded").and_then(|b| b.as_bool()) == Some(true) {
+        if let Some(body) = event.get("body").and_then(|b| b.as_str()) {
+            if base64::engine::general_purpose::STANDARD.decode(body).is_err() {
+                return Invocation::Unreadable("a body marked base64 that is not base64");
+            }
+        }
+    }
+    match serde_json::from_value(payload) {
+        Ok(request) => Invocation::Request(Box::new(request)),
+        Err(_) => Invocation::Unreadable(
+            "not an HTTP event of API Gateway, an ALB or a function URL, or a header no request can carry",
+        ),
+    }
+}
+
+/// The answer to an unreadable invocation, in the shape every HTTP event source
+/// takes (API Gateway v1 and v2, ALB, function URLs).
+pub fn http_answer(status: u16, body: String) -> serde_json::Value {
+    serde_json::json!({
+        "statusCode": status,
+        "headers": {"content-type": "application/json", "cache-control": "no-store"},
+        "multiValueHeaders": {"content-type": ["application/json"], "cache-control": ["no-store"]},
+        "body": body,
+        "isBase64Encoded": false,
+    })
+}

@@ -43,15 +43,20 @@ pub struct Page {
 /// keys in Rocket.Chat's order: `integrations`, `count`, `offset`, `total`, `success`.
 /// Without a projection, a document goes from its stored text to the body unparsed.
 ///
-/// The page also stops before the body would pass `max_bytes` (Lambda refuses
-/// responses over 6 MB): `count` then says how many items came, `total` how many
-/// there are, and a client pages on from `offset + count` as it would after a clamp.
+/// The page also stops before the body, as an event source's envelope carries it (a
+/// JSON string, where each `"`, `\\` and control character grows), would pass
+/// `max_bytes` (Lambda refuses payloads over 6 MB): `count` then says how many items
+/// came, `total` how many there are, and a client pages on from `offset + count` as it
+/// would after a clamp. One document is at most DynamoDB's 400 KB item, so a page of
+/// one always fits.
 pub fn respond(selection: Selection, offset: Offset, fields: &Projection, max_bytes: usize) -> Page {
     // The wire form is never longer than the stored text: one allocation for the page.
     let stored: usize = selection.page.iter().map(|i| i.stored().map_or(0, str::len) + 1).sum();
     let mut body = Vec::with_capacity(stored.min(max_bytes) + TAIL_RESERVE + 32);
     body.extend_from_slice(br#"{"integrations":["#);
     let mut items = 0;
+    // What escaping the body as a JSON string adds, so far.
+    let mut escapes = 0;
     for integration in selection.page {
         let before = body.len();
         if items > 0 {
@@ -62,16 +67,30 @@ pub fn respond(selection: Selection, offset: Offset, fields: &Projection, max_by
             body.truncate(before);
             continue;
         }
-        if items > 0 && body.len() + TAIL_RESERVE > max_bytes {
+        let added = escape_overhead(&body[before..]);
+        if items > 0 && body.len() + escapes + added + TAIL_RESERVE > max_bytes {
             body.truncate(before);
             break;
         }
+        escapes += added;
         items += 1;
     }
     let total = selection.total;
     let tail = format!(r#"],"count":{items},"offset":{},"total":{total},"success":true}}"#, offset.0);
     body.extend_from_slice(tail.as_bytes());
     Page { body: String::from_utf8(body).unwrap_or_default(), items }
+}
+
+/// The bytes that writing `text` as a JSON string adds to it, as serde_json escapes:
+/// one for `"`, `\\` and the short control escapes, five for other control characters.
+fn escape_overhead(text: &[u8]) -> usize {
+    text.iter()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0..=0x1f => 5,
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Appends one integration as the caller asked to see it.
@@ -93,6 +112,31 @@ fn write_document(
 mod tests {
     use super::*;
     use crate::document::Value;
+
+    /// Scripts full of what escaping doubles (or worse): the page, as a JSON string
+    /// (the Lambda envelope's body), stays within the budget, whatever the content.
+    #[test]
+    fn the_escaped_body_stays_within_the_budget() {
+        for filler in ["\\\"", "\\\\", "\\u0001", "\\n", "plain"] {
+            let script = filler.repeat(20_000);
+            let all: Vec<Integration> = (0..100)
+                .map(|i| {
+                    let text = format!(r#"{{"_id":"i{i}","script":"{script}"}}"#);
+                    Integration::of_document(format!("i{i}"), &Value::from_extended_json_str(&text).unwrap())
+                })
+                .collect();
+            let selection = Selection { page: all, total: 100 };
+            let page = respond(selection, Offset(0), &Projection::default(), 5_000_000);
+            let enveloped = serde_json::to_string(&page.body).unwrap();
+            assert!(enveloped.len() <= 5_000_000, "{filler}: {} bytes", enveloped.len());
+            assert!(page.items >= 1 && page.items < 100, "{filler}: {} items", page.items);
+            assert_eq!(
+                escape_overhead(page.body.as_bytes()),
+                enveloped.len() - 2 - page.body.len(),
+                "{filler}"
+            );
+        }
+    }
 
     /// The selection of `n` integrations seen through the window at `offset`, `count`.
     fn items(n: usize, offset: u64, count: Count) -> Selection {

@@ -3,7 +3,7 @@
 
 use rc_integrations::config::{api_tables, PageSettings, StoreSettings, TableNames};
 use rc_integrations::cors::CorsPolicy;
-use rc_integrations::lambda::init_failed;
+use rc_integrations::lambda::{http_answer, init_failed, read_invocation, Invocation};
 use rc_integrations::store::{build_client, Endpoint};
 use rc_integrations::{http, telemetry, Service};
 use std::pin::Pin;
@@ -70,11 +70,30 @@ async fn serve(started: Instant) -> Result<(), lambda_http::Error> {
     // Instances); the service is shared behind an Arc and safe to serve concurrently, as
     // the local server already does. (`run` would warn whenever the variable is set at
     // all, and `cargo lambda watch` sets it to 1 for every function it starts.)
-    let router = ServiceExt::<lambda_http::Request>::map_response(
+    // Each payload is read here rather than by lambda_http, so that an invocation that
+    // cannot be a request still gets a JSON answer, a request line and an EMF line, and
+    // a credential header sent twice is read one way on every front end.
+    let adapter = lambda_http::Adapter::from(ServiceExt::<lambda_http::Request>::map_response(
         http::router_with_cors(service, &cors),
         |response: axum::response::Response| response.map(SyncBody::new),
-    );
-    lambda_http::run_concurrent(router).await
+    ));
+    let handler = lambda_http::service_fn(move |event: lambda_http::LambdaEvent<serde_json::Value>| {
+        let adapter = adapter.clone();
+        async move {
+            let (payload, context) = (event.payload, event.context);
+            match read_invocation(payload) {
+                Invocation::Request(request) => {
+                    let response = adapter.oneshot(lambda_http::LambdaEvent::new(*request, context)).await?;
+                    Ok::<_, lambda_http::Error>(serde_json::to_value(response)?)
+                }
+                Invocation::Unreadable(why) => {
+                    let (status, body) = http::unreadable_invocation(&context.request_id, why);
+                    Ok(http_answer(status, body))
+                }
+            }
+        }
+    });
+    lambda_http::lambda_runtime::run_concurrent(handler).await
 }
 
 /// axum's response body is `Send` but not `Sync`, and `run_concurrent` asks for both.

@@ -229,9 +229,11 @@ impl Applier {
             }
         }
 
-        // 2. Pending keys recorded before they are written.
+        // 2. Pending keys recorded before they are written. A document without a state
+        // needs none: whatever an interrupted first apply wrote, applying the same
+        // change again (a retried batch, an import run again) writes the same keys.
         let mut intents = Vec::new();
-        for plan in &winners {
+        for plan in winners.iter().filter(|p| p.old != State::default()) {
             let new_keys: Vec<&ItemKey> = plan.new.iter().flat_map(|n| n.keys()).collect();
             let added: Vec<ItemKey> =
                 new_keys.into_iter().filter(|k| !plan.old.items.contains_key(*k)).cloned().collect();

@@ -12,6 +12,10 @@ use std::time::Duration;
 /// DynamoDB's limits per call.
 pub const GET_BATCH: usize = 100;
 pub const WRITE_BATCH: usize = 25;
+/// Bytes of items per BatchWriteItem. DynamoDB takes 16 MB, but emulators refuse far
+/// less (the embedded one ~2 MB, with a misleading error), and a call this size already
+/// amortises its round trip.
+pub const WRITE_BATCH_BYTES: usize = 1 << 20;
 /// Calls of one kind in flight at once.
 const CONCURRENCY: usize = 16;
 /// Rounds in a row in which DynamoDB processes nothing before giving up.
@@ -106,13 +110,54 @@ pub async fn write_all(client: &Client, table: &str, writes: Vec<Write>) -> Resu
         })
         .collect::<Result<_, _>>()
         .map_err(|e| StoreFailure(format!("BatchWriteItem on {table}: {e}")))?;
-    let chunks: Vec<Vec<WriteRequest>> = requests.chunks(WRITE_BATCH).map(<[WriteRequest]>::to_vec).collect();
+    let chunks = sized_chunks(requests);
     futures::stream::iter(chunks)
         .map(|chunk| write_chunk(client, table, chunk))
         .buffer_unordered(CONCURRENCY)
         .try_collect::<()>()
         .await?;
     Ok(count)
+}
+
+/// Calls of at most [`WRITE_BATCH`] writes and [`WRITE_BATCH_BYTES`] of items (an
+/// item over that goes alone).
+fn sized_chunks(requests: Vec<WriteRequest>) -> Vec<Vec<WriteRequest>> {
+    let mut chunks: Vec<Vec<WriteRequest>> = Vec::new();
+    let mut bytes = 0;
+    for request in requests {
+        let size = request_bytes(&request);
+        match chunks.last_mut() {
+            Some(chunk) if chunk.len() < WRITE_BATCH && bytes + size <= WRITE_BATCH_BYTES => {
+                bytes += size;
+                chunk.push(request);
+            }
+            _ => {
+                bytes = size;
+                chunks.push(vec![request]);
+            }
+        }
+    }
+    chunks
+}
+
+/// An item's size as DynamoDB counts it, near enough: names and string values.
+fn request_bytes(request: &WriteRequest) -> usize {
+    let item = match (&request.put_request, &request.delete_request) {
+        (Some(put), _) => &put.item,
+        (_, Some(delete)) => &delete.key,
+        _ => return 0,
+    };
+    item.iter().map(|(name, value)| name.len() + value_bytes(value)).sum()
+}
+
+fn value_bytes(value: &aws_sdk_dynamodb::types::AttributeValue) -> usize {
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    match value {
+        V::S(s) | V::N(s) => s.len(),
+        V::L(list) => 3 + list.iter().map(|v| 1 + value_bytes(v)).sum::<usize>(),
+        V::M(map) => 3 + map.iter().map(|(k, v)| 1 + k.len() + value_bytes(v)).sum::<usize>(),
+        _ => 1,
+    }
 }
 
 async fn write_chunk(
@@ -193,5 +238,27 @@ impl Backoff {
         tokio::time::sleep(self.pause).await;
         self.pause = (self.pause * 2).min(Duration::from_secs(2));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(bytes: usize) -> WriteRequest {
+        let item = Item::from([("k".to_owned(), s("x".repeat(bytes)))]);
+        WriteRequest::builder()
+            .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
+            .build()
+    }
+
+    #[test]
+    fn batches_stop_at_25_writes_or_a_mebibyte_of_items() {
+        let sizes =
+            |requests: Vec<WriteRequest>| sized_chunks(requests).iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes((0..60).map(|_| put(10)).collect()), [25, 25, 10]);
+        // Items of ~360 KB: two to a call, never the ~2 MB the emulator refuses.
+        assert_eq!(sizes((0..5).map(|_| put(360_000)).collect()), [2, 2, 1]);
+        assert_eq!(sizes(vec![put(2_000_000), put(1)]), [1, 1], "an item over the limit goes alone");
     }
 }

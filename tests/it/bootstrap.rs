@@ -169,22 +169,43 @@ async fn sample_events_are_answered_on_the_response_endpoint() {
 }
 
 #[tokio::test]
-async fn a_malformed_event_is_reported_as_an_invocation_error_and_the_next_event_is_served() {
+async fn an_invocation_that_cannot_be_a_request_gets_a_json_400_a_request_line_and_metrics() {
     let h = Harness::demo().await;
     let (addr, api) = fake_runtime_api::start().await;
     let mut function = Function::bootstrap(&function_env(addr, &h.tables));
-
-    let report = api.push_event(json!({"not": "an api gateway event"})).within(INVOCATION).await.unwrap();
-    assert_eq!(report.kind, Kind::Error, "{}\nlog:\n{}", report.text(), function.log());
-    assert!(report.error_type().is_some(), "{:?}", report.headers);
-    let diagnostic = report.json();
-    assert!(diagnostic["errorType"].is_string() && diagnostic["errorMessage"].is_string(), "{diagnostic}");
-    assert!(function.is_running(), "log:\n{}", function.log());
+    let with_header = |name: &str, value: &str| {
+        let mut e = event("apigw-http-v2.json");
+        e["headers"][name] = Json::String(value.to_owned());
+        e
+    };
+    let mut base64_body = event("apigw-rest-v1.json");
+    base64_body["isBase64Encoded"] = json!(true);
+    base64_body["body"] = json!("%%% not base64 %%%");
+    let cases = [
+        ("not an event", json!({"not": "an api gateway event"})),
+        ("a JSON array", json!([1, 2])),
+        ("a NUL in a header value", with_header("x-test", "a\u{0}b")),
+        ("a control character in a header value", with_header("x-test", "a\u{1}b")),
+        ("CR/LF in a header value", with_header("x-test", "a\r\nb")),
+        ("a space in a header name", with_header("x bad", "1")),
+        ("a body marked base64 that is not", base64_body),
+    ];
+    for (what, payload) in cases.iter().cloned() {
+        let report = api.push_event(payload).within(INVOCATION).await.unwrap();
+        let (status, body) = http_reply(&report, &function);
+        assert_eq!(status, 400, "{what}: {body}");
+        assert_eq!(body, typed("The HTTP request could not be read", "error-bad-request"), "{what}");
+        assert!(function.is_running(), "{what}: log:\n{}", function.log());
+    }
+    let requests =
+        function.log().lines().filter(|l| l.contains("\"request\"") && l.contains("\"status\":400")).count();
+    assert_eq!(requests, cases.len(), "a request line each:\n{}", function.log());
+    let metrics = emf_lines(&function);
+    assert_eq!(metrics.iter().filter(|m| m["Status"] == 400).count(), cases.len());
 
     let report = api.push_event(event("apigw-http-v2.json")).within(INVOCATION).await.unwrap();
     let (status, body) = http_reply(&report, &function);
     assert_eq!(status, 200, "{body}");
-    assert!(function.is_running());
     assert!(api.init_errors().is_empty());
 }
 

@@ -527,3 +527,90 @@ async fn the_sync_command_applies_a_file_and_reports_each_failed_line() {
     assert!(output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "applied: 0, stale: 2, ignored: 0, failed: 0");
 }
+
+/// DynamoDB writes per applied event, by kind: the items whose content changed, the
+/// keys no longer made, and the state; one more (the pending keys) when a known
+/// document gains item keys. A repeated event writes nothing.
+#[tokio::test]
+async fn each_kind_of_event_makes_the_fewest_writes_the_layout_allows() {
+    let mut s0 = Export::default();
+    s0.user("admin", &["admin"], "admin-token").room("g", "general", "c");
+    let h = Harness::imported(s0.write().path(), PageSettings::default(), options(1_000)).await;
+    let applier = applier_for(&h).await;
+    let mut clock = 1_800_000_000u64;
+    let mut writes = |collection: Collection, id: &str, doc: Option<Json>| {
+        clock += 1;
+        let change = rc_integrations::sync::Change {
+            collection,
+            id: id.to_owned(),
+            version: Version::new(clock * 1000, 0),
+            op: doc.map_or(rc_integrations::sync::Op::Delete, rc_integrations::sync::Op::Upsert),
+        };
+        let applier = &applier;
+        async move {
+            let report = applier.apply(vec![change.clone()]).await.unwrap();
+            assert_eq!(report.outcomes, [Outcome::Applied]);
+            let repeat = applier.apply(vec![change]).await.unwrap();
+            assert_eq!(
+                (repeat.outcomes, repeat.writes),
+                (vec![Outcome::Stale], 0),
+                "a repeat writes nothing"
+            );
+            report.writes
+        }
+    };
+    let user = |tokens: &[&str]| {
+        let tokens: Vec<Json> = tokens
+            .iter()
+            .map(|t| json!({"type": "personalAccessToken", "hashedToken": rc_integrations::auth::hash_token(t)}))
+            .collect();
+        // As the import wrote the user: only the tokens change.
+        json!({"_id": "admin", "username": "user-admin", "roles": ["admin"], "active": true,
+               "services": {"resume": {"loginTokens": tokens}}})
+    };
+    let subscription = json!({"_id": "s1", "rid": "g", "u": {"_id": "admin"}});
+    let hook = |name: &str| {
+        json!({"_id": "h", "type": "webhook-incoming", "name": name, "channel": ["#general"],
+               "_createdAt": {"$date": "2020-01-01T00:00:00.000Z"}})
+    };
+    let cases = [
+        (
+            "a new subscription: its item, its state",
+            writes(Collection::Subscriptions, "s1", Some(subscription)).await,
+            2,
+        ),
+        (
+            "a subscription deleted: its item, its tombstone",
+            writes(Collection::Subscriptions, "s1", None).await,
+            2,
+        ),
+        (
+            "a login: pending keys, the token, the state",
+            writes(Collection::Users, "admin", Some(user(&["admin-token", "new"]))).await,
+            3,
+        ),
+        (
+            "a token revoked: the token, the state",
+            writes(Collection::Users, "admin", Some(user(&["new"]))).await,
+            2,
+        ),
+        (
+            "a room renamed: pending keys, room, old name, new name, state",
+            writes(Collection::Rooms, "g", Some(json!({"_id": "g", "name": "main", "t": "c"}))).await,
+            5,
+        ),
+        (
+            "a new integration: its item, its ref, its state",
+            writes(Collection::Integrations, "h", Some(hook("a"))).await,
+            3,
+        ),
+        (
+            "an integration edited: its item, its state",
+            writes(Collection::Integrations, "h", Some(hook("b"))).await,
+            2,
+        ),
+    ];
+    for (what, counted, expected) in cases {
+        assert_eq!(counted, expected, "{what}");
+    }
+}
