@@ -227,10 +227,12 @@ the handler and reports it through the Runtime API instead of losing the contain
 - **Artifact: held.** Under 6 MB zipped.
 """)
 
-# Import at scale is measured by hand (benches/import_scale.sh, minutes of writes);
-# its section is kept beside the script and carried over as it stands.
-scale = pathlib.Path(__file__).with_name("import_scale.md")
-if scale.exists():
-    text = scale.read_text()
-    print()
-    print(text[text.index("## "):].rstrip())
+# Import and sync at scale are measured by hand (benches/import_scale.sh and
+# benches/sync_scale.sh, minutes of writes); their sections are kept beside the
+# scripts and carried over as they stand.
+for name in ["import_scale.md", "sync_scale.md"]:
+    scale = pathlib.Path(__file__).with_name(name)
+    if scale.exists():
+        text = scale.read_text()
+        print()
+        print(text[text.index("## "):].rstrip())

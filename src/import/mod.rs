@@ -86,7 +86,7 @@ pub const MAX_REPORTED_ERRORS: usize = 100;
 const BATCH_DOCUMENTS: usize = 400;
 
 fn concurrency() -> usize {
-    crate::config::env_or("IMPORT_CONCURRENCY", 4).max(1)
+    crate::config::env_or("IMPORT_CONCURRENCY", 1).max(1)
 }
 
 /// A unique id for this process's run (the lock's owner).
