@@ -239,12 +239,26 @@ pub struct Reader<'s> {
     pub facts: Facts,
     pub rounds: u32,
     pub read_units: f64,
+    /// A table or index was missing or its read denied (the answer is still the 503).
+    pub misconfigured: bool,
+}
+
+/// A misconfiguration is logged once per container and then only counted: every
+/// request would otherwise repeat the same line.
+fn log_misconfiguration_once(error: &crate::store::StoreError) {
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let text = error.to_string();
+    let mut seen = SEEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !seen.contains(&text) {
+        tracing::error!(error = %text, "DynamoDB refuses a table or index: check the *_TABLE variables and the function's policy");
+        seen.push(text);
+    }
 }
 
 impl<'s> Reader<'s> {
     pub fn new(store: &'s dyn Store) -> Self {
         let deadline = Instant::now() + store.request_budget();
-        Reader { store, deadline, facts: Facts::default(), rounds: 0, read_units: 0.0 }
+        Reader { store, deadline, facts: Facts::default(), rounds: 0, read_units: 0.0, misconfigured: false }
     }
 
     /// Executes `round` (nothing when it is empty); a store failure or the end of the
@@ -258,7 +272,12 @@ impl<'s> Reader<'s> {
             .map_err(|_| crate::store::StoreError::Timeout)
             .and_then(|read| read)
             .map_err(|error| {
-                tracing::warn!(%error, "store unavailable");
+                if error.is_misconfiguration() {
+                    self.misconfigured = true;
+                    log_misconfiguration_once(&error);
+                } else {
+                    tracing::warn!(%error, "store unavailable");
+                }
                 ApiError::Unavailable
             })?;
         self.rounds += 1;

@@ -59,6 +59,7 @@ async fn get_integrations(
         read_units: answer.read_units,
         rounds: answer.rounds,
         items: answer.items,
+        misconfigured: answer.misconfigured,
     };
     response.extensions_mut().insert(outcome);
     response
@@ -72,6 +73,7 @@ struct Outcome {
     read_units: f64,
     rounds: u32,
     items: usize,
+    misconfigured: bool,
 }
 
 impl RawRequest {
@@ -163,8 +165,9 @@ fn record(request_id: &str, status: u16, latency_ms: f64, outcome: &Outcome, in_
             read_units: outcome.read_units,
             rounds: outcome.rounds,
             items: outcome.items,
+            misconfigured: outcome.misconfigured,
         };
-        emit_metrics(&metrics);
+        emit_metrics(&metrics, request_id);
     }
 }
 
@@ -179,8 +182,8 @@ pub fn unreadable_invocation(request_id: &str, why: &str) -> (u16, String) {
 }
 
 /// One EMF line on stdout, where Lambda's logs go; the target is read once.
-fn emit_metrics(metrics: &RequestMetrics) {
+fn emit_metrics(metrics: &RequestMetrics, request_id: &str) {
     static TARGET: OnceLock<MetricsTarget> = OnceLock::new();
     let target = TARGET.get_or_init(MetricsTarget::from_env);
-    println!("{}", target.emf_line(metrics, chrono::Utc::now().timestamp_millis()));
+    println!("{}", target.emf_line(metrics, request_id, chrono::Utc::now().timestamp_millis()));
 }

@@ -66,6 +66,8 @@ pub struct Answer {
     pub read_units: f64,
     /// Integrations listed in the page (0 for an error).
     pub items: usize,
+    /// The store refused a table or index (missing, or the read denied).
+    pub misconfigured: bool,
 }
 
 impl Service {
@@ -96,7 +98,14 @@ impl Service {
         let page = self.run(raw, &mut reader, &mut user_id).await;
         let items = page.as_ref().map_or(0, |p| p.items);
         let result = page.map(|p| p.body);
-        Answer { result, user_id, rounds: reader.rounds, read_units: reader.read_units, items }
+        Answer {
+            result,
+            user_id,
+            rounds: reader.rounds,
+            read_units: reader.read_units,
+            items,
+            misconfigured: reader.misconfigured,
+        }
     }
 
     /// The pipeline, top to bottom, in the contract's order of checks.

@@ -35,9 +35,15 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
         /// Port of the embedded DynamoDB emulator, for other tools to share it
-        /// (default: any free port).
+        /// (default: any free port), on 127.0.0.1.
         #[arg(long, default_value_t = 0)]
         dynamodb_port: u16,
+        /// Address and port the embedded emulator listens on instead, for tools that
+        /// cannot reach loopback (a `sam local` function runs in a container: e.g. the
+        /// docker0 address 172.17.0.1:8000). It has no authentication: whoever reaches
+        /// the address reads and writes every table.
+        #[arg(long, conflicts_with = "dynamodb_port")]
+        dynamodb_listen: Option<SocketAddr>,
     },
     /// Load a Rocket.Chat export directory into the tables at the configured endpoint.
     Import {
@@ -83,9 +89,17 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init_pretty();
-    let command = Cli::parse().command.unwrap_or(Command::Serve { port: 3000, data: None, dynamodb_port: 0 });
+    let command = Cli::parse().command.unwrap_or(Command::Serve {
+        port: 3000,
+        data: None,
+        dynamodb_port: 0,
+        dynamodb_listen: None,
+    });
     let result = match command {
-        Command::Serve { port, data, dynamodb_port } => serve(port, data.as_deref(), dynamodb_port).await,
+        Command::Serve { port, data, dynamodb_port, dynamodb_listen } => {
+            let emulator = dynamodb_listen.unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, dynamodb_port)));
+            serve(port, data.as_deref(), emulator).await
+        }
         Command::Import {
             dir,
             create_tables,
@@ -120,7 +134,7 @@ async fn main() -> ExitCode {
 /// On the embedded emulator: tables from template.yaml, loaded with `--data` or the
 /// demo export. Against an endpoint named by `AWS_ENDPOINT_URL_DYNAMODB` (real tables,
 /// maybe someone's production data): served as they are, written only with `--data`.
-async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(), String> {
+async fn serve(port: u16, data: Option<&Path>, emulator: SocketAddr) -> Result<(), String> {
     // Settings first: a malformed one stops the start before anything is loaded.
     let cors = CorsPolicy::from_env().map_err(|e| e.to_string())?;
     let tables = TableNames::from_env();
@@ -128,8 +142,11 @@ async fn serve(port: u16, data: Option<&Path>, dynamodb_port: u16) -> Result<(),
     let (endpoint, load) = match local::configured_endpoint() {
         Some(endpoint) => (endpoint, data),
         None => {
-            let url = local::start_emulator(dynamodb_port).await.map_err(|e| e.to_string())?;
+            let url = local::start_emulator_on(emulator).await.map_err(|e| format!("{emulator}: {e}"))?;
             println!("DynamoDB endpoint (embedded emulator): {url}");
+            if !emulator.ip().is_loopback() {
+                tracing::warn!("the emulator listens on {emulator}, with no authentication: whoever reaches it reads and writes every table");
+            }
             let dir = match data {
                 Some(dir) => dir,
                 None => {

@@ -17,6 +17,8 @@ pub struct RequestMetrics {
     pub read_units: f64,
     pub rounds: u32,
     pub items: usize,
+    /// A table or index was missing or its read denied.
+    pub misconfigured: bool,
 }
 
 /// Where the metrics go: read once at start-up.
@@ -37,8 +39,9 @@ impl MetricsTarget {
         }
     }
 
-    /// The EMF document for one request, as one line of JSON.
-    pub fn emf_line(&self, metrics: &RequestMetrics, timestamp_ms: i64) -> String {
+    /// The EMF document for one request, as one line of JSON; `RequestId` (a property,
+    /// not a dimension) joins it to the request's log lines in Logs Insights.
+    pub fn emf_line(&self, metrics: &RequestMetrics, request_id: &str, timestamp_ms: i64) -> String {
         let count = |name: &str| json!({"Name": name, "Unit": "Count"});
         json!({
             "_aws": {
@@ -54,10 +57,12 @@ impl MetricsTarget {
                         count("ItemsListed"),
                         count("Errors5xx"),
                         count("Unavailable"),
+                        count("Misconfigured"),
                     ],
                 }],
             },
             "FunctionName": self.function_name,
+            "RequestId": request_id,
             "Status": metrics.status,
             "Requests": 1,
             "Latency": metrics.latency_ms,
@@ -66,6 +71,7 @@ impl MetricsTarget {
             "ItemsListed": metrics.items,
             "Errors5xx": u8::from(metrics.status >= 500),
             "Unavailable": u8::from(metrics.status == 503),
+            "Misconfigured": u8::from(metrics.misconfigured),
         })
         .to_string()
     }
@@ -87,7 +93,7 @@ pub struct BatchMetrics {
 impl MetricsTarget {
     /// The EMF document for one sync batch: `Records`, `Applied`, `Stale`, `Ignored`,
     /// `Failed`, `Writes` (Count) and `LagMs` (Milliseconds, when an event was applied).
-    pub fn batch_line(&self, metrics: &BatchMetrics, timestamp_ms: i64) -> String {
+    pub fn batch_line(&self, metrics: &BatchMetrics, request_id: &str, timestamp_ms: i64) -> String {
         let count = |name: &str| json!({"Name": name, "Unit": "Count"});
         let mut declared = vec![
             count("Records"),
@@ -110,6 +116,7 @@ impl MetricsTarget {
                 }],
             },
             "FunctionName": self.function_name,
+            "RequestId": request_id,
             "Records": metrics.records,
             "Applied": metrics.applied,
             "Stale": metrics.stale,
@@ -141,7 +148,7 @@ mod tests {
             writes: 7,
         };
         for metrics in [metrics, BatchMetrics { lag_ms: None, ..metrics }] {
-            let doc: serde_json::Value = serde_json::from_str(&target.batch_line(&metrics, 1)).unwrap();
+            let doc: serde_json::Value = serde_json::from_str(&target.batch_line(&metrics, "r", 1)).unwrap();
             let declared = doc["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap();
             for metric in declared {
                 assert!(doc[metric["Name"].as_str().unwrap()].is_number());
@@ -154,8 +161,15 @@ mod tests {
     #[test]
     fn one_line_that_cloudwatch_reads_as_metrics() {
         let target = MetricsTarget { namespace: "NS".into(), function_name: "fn".into() };
-        let metrics = RequestMetrics { status: 503, latency_ms: 12.5, read_units: 3.0, rounds: 2, items: 0 };
-        let line = target.emf_line(&metrics, 1_700_000_000_000);
+        let metrics = RequestMetrics {
+            status: 503,
+            latency_ms: 12.5,
+            read_units: 3.0,
+            rounds: 2,
+            items: 0,
+            misconfigured: true,
+        };
+        let line = target.emf_line(&metrics, "req-1", 1_700_000_000_000);
         assert!(!line.contains('\n'));
         let doc: serde_json::Value = serde_json::from_str(&line).unwrap();
         let directive = &doc["_aws"]["CloudWatchMetrics"][0];
@@ -166,7 +180,7 @@ mod tests {
             let name = metric["Name"].as_str().unwrap();
             assert!(doc[name].is_number(), "{name} has no value");
         }
-        assert_eq!(doc["FunctionName"], "fn");
+        assert_eq!((doc["FunctionName"].as_str(), doc["RequestId"].as_str()), (Some("fn"), Some("req-1")));
         assert_eq!((doc["Latency"].as_f64(), doc["ReadUnits"].as_f64()), (Some(12.5), Some(3.0)));
         assert_eq!((doc["DynamoRounds"].as_u64(), doc["Unavailable"].as_u64()), (Some(2), Some(1)));
         assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_000i64);

@@ -25,7 +25,9 @@ pub fn init_json() {
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter())
-        .with_current_span(false)
+        // lambda_runtime runs each invocation in a span holding `requestId` (and
+        // `xrayTraceId` when traced): every line of an invocation carries them.
+        .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
         .without_time()

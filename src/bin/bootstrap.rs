@@ -53,8 +53,14 @@ async fn serve(started: Instant) -> Result<(), lambda_http::Error> {
     let built = started.elapsed();
     let (service, store) = Service::on_dynamodb(client, tables, settings, PageSettings::from_env());
     // Init, not the first request, pays for the connection and the permissions.
-    if let Err(error) = store.warm_up().await {
-        tracing::warn!(%error, "warm-up failed; requests will retry DynamoDB");
+    match store.warm_up().await {
+        // A missing table or a denied read is permanent until the deployment is fixed:
+        // fail init loudly rather than answer every request 503 with Retry-After.
+        Err(error) if error.is_misconfiguration() => {
+            return Err(init_failed(format!("DynamoDB refuses a table or index: {error}")))
+        }
+        Err(error) => tracing::warn!(%error, "warm-up failed; requests will retry DynamoDB"),
+        Ok(()) => {}
     }
     let warmed = started.elapsed();
     // Where init's time goes, once per container (BENCHMARKS.md reports it).

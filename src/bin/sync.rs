@@ -86,6 +86,7 @@ async fn handle(
             lag_ms: result.lag_ms,
             writes: result.writes,
         },
+        &request_id,
         now,
     );
     println!("{line}");

@@ -15,8 +15,14 @@ use std::sync::Arc;
 /// Starts the `dynoxide` emulator in this process on a loopback port (0: any free
 /// one) and returns its endpoint URL. It lives as long as the Tokio runtime.
 pub async fn start_emulator(port: u16) -> std::io::Result<String> {
+    start_emulator_on(SocketAddr::from(([127, 0, 0, 1], port))).await
+}
+
+/// [`start_emulator`] on any address, e.g. one a container can reach (`sam local`'s
+/// functions run on Docker's bridge network). The emulator has no authentication.
+pub async fn start_emulator_on(addr: SocketAddr) -> std::io::Result<String> {
     let db = dynoxide::Database::memory().map_err(std::io::Error::other)?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     let url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(dynoxide::server::serve_on(listener, db));
     Ok(url)

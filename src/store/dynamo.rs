@@ -59,14 +59,36 @@ impl DynamoStore {
 
     /// Opens the connection (TLS included) and fills the caches (permissions,
     /// `all_public_channels`' first page), during init rather than in the first request.
+    /// The same round reads one key of every other table and looks up a name, so that
+    /// a table or index that is missing or denied is found here: then each table is
+    /// read alone to name it ([`StoreError::Misconfigured`]), and init fails.
     pub async fn warm_up(&self) -> Result<(), StoreError> {
-        let keys = crate::access::PERMISSIONS.iter().map(|(id, _)| Key::Permission((*id).to_owned()));
+        let permissions = crate::access::PERMISSIONS.iter().map(|(id, _)| Key::Permission((*id).to_owned()));
+        let mut keys: Vec<Key> = permissions.collect();
+        keys.extend(probe_keys());
         let public = PartitionRead::first_page(ALL_PUBLIC_CHANNELS);
-        let round = Round { keys: keys.collect(), partitions: vec![public], ..Round::default() };
-        tokio::time::timeout(self.settings.request_budget, self.read_round(&round))
+        let round = Round { keys, room_name: Some(PROBE.into()), partitions: vec![public] };
+        let warmed = tokio::time::timeout(self.settings.request_budget, self.read_round(&round))
             .await
-            .map_err(|_| StoreError::Timeout)??;
-        Ok(())
+            .map_err(|_| StoreError::Timeout)?;
+        match warmed {
+            Err(error) if error.is_misconfiguration() => {
+                Err(self.name_the_misconfigured().await.unwrap_or(error))
+            }
+            other => other.map(drop),
+        }
+    }
+
+    /// The first table that refuses a read of one key, alone.
+    async fn name_the_misconfigured(&self) -> Option<StoreError> {
+        for key in probe_keys() {
+            if let Err(error) = self.batch_get(&[&key]).await {
+                if error.is_misconfiguration() {
+                    return Some(error);
+                }
+            }
+        }
+        None
     }
 
     async fn read_round(&self, round: &Round) -> Result<Fetched, StoreError> {
@@ -141,11 +163,15 @@ impl DynamoStore {
             let output = self
                 .client
                 .batch_get_item()
-                .set_request_items(Some(request))
+                .set_request_items(Some(request.clone()))
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(call_error)?;
+                .map_err(|e| {
+                    let mut tables: Vec<&str> = request.keys().map(String::as_str).collect();
+                    tables.sort();
+                    sdk_call_error(e, "BatchGetItem", &tables.join(", "))
+                })?;
             for (table, items) in output.responses.unwrap_or_default() {
                 found.items.extend(items.iter().filter_map(|item| items::decode(&table, item, &self.tables)));
             }
@@ -282,34 +308,36 @@ impl DynamoStore {
         let mut items = Vec::new();
         let mut read_units = 0.0;
         loop {
-            let page =
-                self.client
-                    .query()
-                    .table_name(query.table)
-                    .index_name(query.index)
-                    .key_condition_expression("#k = :v")
-                    .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
-                    .set_exclusive_start_key(start.take())
-                    .set_limit(limit)
-                    .set_projection_expression(query.fetch.map(|names| {
+            let page = self
+                .client
+                .query()
+                .table_name(query.table)
+                .index_name(query.index)
+                .key_condition_expression("#k = :v")
+                .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
+                .set_exclusive_start_key(start.take())
+                .set_limit(limit)
+                .set_projection_expression(
+                    query.fetch.map(|names| {
                         (0..names.len()).map(|i| format!("#p{i}")).collect::<Vec<_>>().join(", ")
-                    }))
-                    .set_expression_attribute_names(Some(
-                        std::iter::once(("#k".to_owned(), query.attribute.to_owned()))
-                            .chain(
-                                query
-                                    .fetch
-                                    .unwrap_or_default()
-                                    .iter()
-                                    .enumerate()
-                                    .map(|(i, n)| (format!("#p{i}"), (*n).to_owned())),
-                            )
-                            .collect(),
-                    ))
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await
-                    .map_err(call_error)?;
+                    }),
+                )
+                .set_expression_attribute_names(Some(
+                    std::iter::once(("#k".to_owned(), query.attribute.to_owned()))
+                        .chain(
+                            query
+                                .fetch
+                                .unwrap_or_default()
+                                .iter()
+                                .enumerate()
+                                .map(|(i, n)| (format!("#p{i}"), (*n).to_owned())),
+                        )
+                        .collect(),
+                ))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| sdk_call_error(e, "Query", &format!("{}/index/{}", query.table, query.index)))?;
             let page_items = page.items.unwrap_or_default();
             let empty = page_items.is_empty();
             items.extend(page_items.into_iter().filter_map(&mut convert));
@@ -361,7 +389,44 @@ where
     }
 }
 
+/// A key no record has, read only to see that its table answers.
+const PROBE: &str = "-";
+
+/// One key of each table a request reads by key (permissions are read anyway).
+fn probe_keys() -> Vec<Key> {
+    let id = || PROBE.to_owned();
+    vec![
+        Key::Token(id()),
+        Key::User(id()),
+        Key::Room(id()),
+        Key::Team(id()),
+        Key::Subscription { room: id(), user: id() },
+        Key::Document { id: id(), target: id() },
+    ]
+}
+
 /// Keeps the SDK's detail for the log line; callers only ever see a 503.
 fn call_error(error: impl std::error::Error) -> StoreError {
     StoreError::Call(super::sdk_error_text(error))
+}
+
+/// An SDK error of `operation` on `what`: a missing table or a denied call is a
+/// misconfiguration, anything else the detail of one line for the log.
+fn sdk_call_error<E, R>(
+    error: aws_sdk_dynamodb::error::SdkError<E, R>,
+    operation: &'static str,
+    what: &str,
+) -> StoreError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    if let aws_sdk_dynamodb::error::SdkError::ServiceError(e) = &error {
+        if let Some(code @ ("ResourceNotFoundException" | "AccessDeniedException")) = e.err().code() {
+            return StoreError::Misconfigured { operation, what: what.to_owned(), code: code.to_owned() };
+        }
+    }
+    let text = super::sdk_error_text(&error);
+    let short: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(240).collect();
+    StoreError::Call(format!("{operation} on {what}: {short}"))
 }

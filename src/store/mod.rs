@@ -146,6 +146,16 @@ pub enum StoreError {
     Call(String),
     #[error("DynamoDB did not answer within the request budget")]
     Timeout,
+    /// A table or index that does not exist, or that the function may not read: no
+    /// retry helps until the deployment is fixed.
+    #[error("{operation} on {what}: {code}")]
+    Misconfigured { operation: &'static str, what: String, code: String },
+}
+
+impl StoreError {
+    pub fn is_misconfiguration(&self) -> bool {
+        matches!(self, StoreError::Misconfigured { .. })
+    }
 }
 
 pub trait Store: Send + Sync {

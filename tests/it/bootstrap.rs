@@ -250,6 +250,27 @@ async fn a_missing_or_empty_table_variable_is_an_init_error_and_a_non_zero_exit(
 /// The function reads `API_CORS_ORIGIN` as the local server does (for fronts that leave
 /// CORS to it): an allowed origin's request gets the header, and a malformed value is
 /// an init error that names the variable, before any event is asked for.
+/// A table that does not exist is a misconfiguration, not a passing fault: init fails
+/// naming the table and the call (it used to start and answer every request 503 with
+/// `Retry-After`).
+#[tokio::test]
+async fn a_table_that_does_not_exist_fails_init_naming_it() {
+    let h = Harness::demo().await;
+    let (addr, api) = fake_runtime_api::start().await;
+    let mut env = function_env(addr, &h.tables);
+    let missing = format!("{}-missing", h.tables.rooms);
+    env.insert("ROOMS_TABLE".into(), missing.clone());
+    let mut function = Function::bootstrap(&env);
+    let status = function.exit_within(Duration::from_secs(30)).await;
+    assert!(!status.success(), "log:\n{}", function.log());
+    let reports = api.init_errors();
+    assert_eq!(reports.len(), 1, "log:\n{}", function.log());
+    let message = reports[0].json()["errorMessage"].as_str().unwrap().to_owned();
+    assert!(message.contains(&format!("BatchGetItem on {missing}")), "{message}");
+    assert!(message.contains("ResourceNotFoundException"), "{message}");
+    assert_eq!(api.first_next_at(), None);
+}
+
 #[tokio::test]
 async fn api_cors_origin_is_applied_and_a_malformed_one_fails_init() {
     let h = Harness::demo().await;
@@ -556,6 +577,19 @@ async fn each_request_writes_one_embedded_metric_format_line() {
     assert!(ok["Latency"].as_f64().is_some_and(|ms| ms >= 0.0));
     assert_eq!((ok["Errors5xx"].as_u64(), ok["Unavailable"].as_u64()), (Some(0), Some(0)));
     assert_eq!((refused["Status"].as_u64(), refused["ItemsListed"].as_u64()), (Some(401), Some(0)));
+
+    // Every log line of an invocation and its EMF line carry the Lambda request id,
+    // so Logs Insights can join them; each invocation has its own.
+    let requests: Vec<Json> = function
+        .log()
+        .lines()
+        .filter(|line| !line.contains("\"_aws\"") && line.contains("\"request\""))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(requests.len(), 2, "{}", function.log());
+    let ids: Vec<&str> = requests.iter().map(|line| line["span"]["requestId"].as_str().unwrap()).collect();
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(lines.iter().map(|l| l["RequestId"].as_str().unwrap()).collect::<Vec<_>>(), ids);
 }
 
 /// The sync function under the Runtime API with `events/kinesis-sync.json`: a new
