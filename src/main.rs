@@ -86,8 +86,18 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    rc_integrations::store::forget_empty_endpoint_variables();
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     telemetry::init_pretty();
     let command = Cli::parse().command.unwrap_or(Command::Serve {
         port: 3000,

@@ -14,6 +14,7 @@ use tower::ServiceExt;
 
 fn main() -> Result<(), lambda_http::Error> {
     let started = Instant::now();
+    rc_integrations::store::forget_empty_endpoint_variables();
     runtime()?.block_on(serve(started))
 }
 

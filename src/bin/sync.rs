@@ -14,8 +14,12 @@ use serde_json::Value as Json;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
+fn main() -> Result<(), lambda_runtime::Error> {
+    rc_integrations::store::forget_empty_endpoint_variables();
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init_json();
     let is_set = |var: &&str| std::env::var(var).is_ok_and(|value| !value.trim().is_empty());
     let unset: Vec<&str> = TABLES.iter().map(|(_, var, _)| *var).filter(|var| !is_set(var)).collect();

@@ -25,6 +25,17 @@ pub fn sdk_error_text(error: impl std::error::Error) -> String {
     aws_smithy_types::error::display::DisplayErrorContext(error).to_string()
 }
 
+/// Unsets an endpoint variable that is set but empty, as `sam local` sets a variable
+/// the template leaves out: the SDK would take it for an endpoint and panic ("URL was
+/// unset"). Call first thing in `main`, before any thread is started.
+pub fn forget_empty_endpoint_variables() {
+    for var in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"] {
+        if std::env::var_os(var).is_some_and(|v| v.to_string_lossy().trim().is_empty()) {
+            std::env::remove_var(var);
+        }
+    }
+}
+
 pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Client {
     let budget = settings.request_budget;
     // A hung attempt is abandoned after a third of the budget, so two more fit in it;
