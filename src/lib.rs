@@ -1,5 +1,5 @@
 //! Rocket.Chat's `GET /api/v1/channels.getIntegrations` over DynamoDB. "The contract",
-//! cited as "contract §N" throughout, is `shared/spec/channels.getIntegrations.md`.
+//! cited as "contract §N" throughout, is `docs/channels.getIntegrations.md`.
 //!
 //! [`Service::get_integrations`] is the whole request, top to bottom:
 //! parse → fetch (one parallel round) → authenticate → authorize → room → select

@@ -147,12 +147,15 @@ async fn run() -> ExitCode {
 async fn serve(port: u16, data: Option<&Path>, emulator: SocketAddr) -> Result<(), String> {
     // Settings first: a malformed one stops the start before anything is loaded.
     let cors = CorsPolicy::from_env().map_err(|e| e.to_string())?;
+    if let Some(dir) = data.filter(|dir| !dir.is_dir()) {
+        return Err(format!("--data {}: no such directory", dir.display()));
+    }
     let tables = TableNames::from_env();
     let demo;
     let (endpoint, load) = match local::configured_endpoint() {
         Some(endpoint) => (endpoint, data),
         None => {
-            let url = local::start_emulator_on(emulator).await.map_err(|e| format!("{emulator}: {e}"))?;
+            let url = local::start_emulator_on(emulator).await.map_err(|e| e.to_string())?;
             println!("DynamoDB endpoint (embedded emulator): {url}");
             if !emulator.ip().is_loopback() {
                 tracing::warn!("the emulator listens on {emulator}, with no authentication: whoever reaches it reads and writes every table");

@@ -22,7 +22,9 @@ pub async fn start_emulator(port: u16) -> std::io::Result<String> {
 /// functions run on Docker's bridge network). The emulator has no authentication.
 pub async fn start_emulator_on(addr: SocketAddr) -> std::io::Result<String> {
     let db = dynoxide::Database::memory().map_err(std::io::Error::other)?;
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("the emulator's address {addr}: {e}")))?;
     let url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(dynoxide::server::serve_on(listener, db));
     Ok(url)
@@ -54,7 +56,10 @@ pub async fn service(client: aws_sdk_dynamodb::Client, tables: TableNames) -> Ar
 
 /// Serves `router` (`http::router` or `http::router_with_cors`) on `addr` until Ctrl-C.
 pub async fn serve(router: axum::Router, addr: SocketAddr) -> std::io::Result<()> {
-    serve_on(tokio::net::TcpListener::bind(addr).await?, router).await
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{addr}: {e} (another --port?)")))?;
+    serve_on(listener, router).await
 }
 
 /// Serves `router` on a bound listener until Ctrl-C.

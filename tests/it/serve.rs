@@ -147,3 +147,21 @@ async fn on_the_embedded_emulator_the_demo_comes_from_inside_the_binary() {
     let server = start(command);
     assert_eq!(get(&server, &format!("roomId={GENERAL}")), Some(200));
 }
+
+/// Mistakes a newcomer makes are said before anything starts: a `--data` directory that
+/// does not exist, and a port already taken (named).
+#[test]
+fn a_missing_data_directory_and_a_taken_port_are_named() {
+    let output = binary().args(["serve", "--data", "/nonexistent/export"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("--data /nonexistent/export: no such directory"), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing started: {}", String::from_utf8_lossy(&output.stdout));
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let output = binary().args(["serve", "--port", &port.to_string()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")) && stderr.contains("another --port?"), "{stderr}");
+}
