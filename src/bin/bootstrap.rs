@@ -4,7 +4,7 @@
 use rc_integrations::config::{api_tables, PageSettings, StoreSettings, TableNames};
 use rc_integrations::cors::CorsPolicy;
 use rc_integrations::lambda::{http_answer, init_failed, read_invocation, Invocation};
-use rc_integrations::store::{build_client, Endpoint};
+use rc_integrations::store::{try_build_client, Endpoint};
 use rc_integrations::{http, telemetry, Service};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -50,7 +50,7 @@ async fn serve(started: Instant) -> Result<(), lambda_http::Error> {
     };
     let settings = StoreSettings::from_env();
     let configured = started.elapsed();
-    let client = build_client(&Endpoint::Aws, &settings).await;
+    let client = try_build_client(&Endpoint::Aws, &settings).await.map_err(init_failed)?;
     let built = started.elapsed();
     let (service, store) = Service::on_dynamodb(client, tables, settings, PageSettings::from_env());
     // Init, not the first request, pays for the connection and the permissions.

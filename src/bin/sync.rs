@@ -6,7 +6,7 @@ use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 use rc_integrations::config::{StoreSettings, TableNames, TABLES};
 use rc_integrations::lambda::init_failed;
 use rc_integrations::metrics::{BatchMetrics, MetricsTarget};
-use rc_integrations::store::{build_client, Endpoint};
+use rc_integrations::store::{try_build_client, Endpoint};
 use rc_integrations::sync::kinesis::apply_batch;
 use rc_integrations::sync::Applier;
 use rc_integrations::telemetry;
@@ -33,7 +33,7 @@ async fn run() -> Result<(), lambda_runtime::Error> {
         max_attempts: 10,
         ..StoreSettings::from_env()
     };
-    let client = build_client(&Endpoint::Aws, &settings).await;
+    let client = try_build_client(&Endpoint::Aws, &settings).await.map_err(init_failed)?;
     let applier = Arc::new(Applier::from_env(client, TableNames::from_env()));
     let metrics = Arc::new(MetricsTarget::from_env());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Json>| {

@@ -36,7 +36,40 @@ pub fn forget_empty_endpoint_variables() {
     }
 }
 
+/// The client for local tools and tests: [`try_build_client`], and should the AWS roots'
+/// TLS client fail to build (it never has), the SDK's default HTTPS client instead.
 pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Client {
+    match try_build_client(endpoint, settings).await {
+        Ok(client) => client,
+        Err(error) => {
+            tracing::error!(%error, "using the SDK's default HTTPS client");
+            build(endpoint, settings, None).await
+        }
+    }
+}
+
+/// The client the Lambda functions use: a TLS client that cannot be built with the
+/// AWS roots is an init error, never a silent fallback to another trust store.
+pub async fn try_build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Result<Client, String> {
+    let https = match (endpoint, from_environment()) {
+        (Endpoint::Aws, Some((region, _))) => {
+            let endpoints = ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"].map(|v| std::env::var(v).ok());
+            if aws_roots_suffice(&region, endpoints.iter().flatten().map(String::as_str)) {
+                Some(https_with_aws_roots()?)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    Ok(build(endpoint, settings, https).await)
+}
+
+async fn build(
+    endpoint: &Endpoint,
+    settings: &StoreSettings,
+    https: Option<aws_sdk_dynamodb::config::SharedHttpClient>,
+) -> Client {
     let budget = settings.request_budget;
     // A hung attempt is abandoned after a third of the budget, so two more fit in it;
     // the operation as a whole never outlives the budget.
@@ -71,10 +104,8 @@ pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Clie
         // metadata) are never built, which init has no use for.
         Endpoint::Aws => {
             if let Some((region, credentials)) = from_environment() {
-                let endpoints =
-                    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"].map(|v| std::env::var(v).ok());
-                if aws_roots_suffice(&region, endpoints.iter().flatten().map(String::as_str)) {
-                    loader = loader.http_client(https_with_aws_roots());
+                if let Some(https) = https {
+                    loader = loader.http_client(https);
                 }
                 loader = loader.region(Region::new(region)).credentials_provider(credentials);
             }
@@ -111,16 +142,14 @@ fn aws_roots_suffice<'a>(region: &str, mut endpoints: impl Iterator<Item = &'a s
 
 /// The SDK's HTTPS client with five embedded roots as its trust store, instead of the
 /// system's: reading and parsing the system's hundreds of certificates was most of init.
-fn https_with_aws_roots() -> aws_sdk_dynamodb::config::SharedHttpClient {
+fn https_with_aws_roots() -> Result<aws_sdk_dynamodb::config::SharedHttpClient, String> {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
     let store = TrustStore::empty().with_native_roots(false).with_pem_certificate(AWS_ROOTS);
     let context = TlsContext::builder().with_trust_store(store).build();
     let builder =
         aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-    match context {
-        Ok(context) => builder.tls_context(context).build_https(),
-        Err(_) => builder.build_https(),
-    }
+    let context = context.map_err(|e| format!("the TLS client with the AWS roots: {e}"))?;
+    Ok(builder.tls_context(context).build_https())
 }
 
 #[cfg(test)]
@@ -143,6 +172,24 @@ mod tests {
         assert_eq!(bodies.len(), 5);
         // An X.509 certificate is a DER SEQUENCE.
         assert!(bodies.iter().all(|der| der.first() == Some(&0x30) && der.len() > 300));
+        // The SHA-256 fingerprints Amazon Trust Services publishes for Amazon Root CA 1
+        // to 4 and Starfield Services Root Certificate Authority - G2, in that order.
+        let published = [
+            "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e",
+            "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4",
+            "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4",
+            "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092",
+            "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5",
+        ];
+        let fingerprints: Vec<String> = bodies
+            .iter()
+            .map(|der| {
+                use sha2::Digest;
+                sha2::Sha256::digest(der).iter().map(|b| format!("{b:02x}")).collect()
+            })
+            .collect();
+        assert_eq!(fingerprints, published);
+        assert!(https_with_aws_roots().is_ok(), "the TLS client builds with them");
     }
 
     #[test]
