@@ -51,18 +51,31 @@ pub async fn build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Clie
 /// The client the Lambda functions use: a TLS client that cannot be built with the
 /// AWS roots is an init error, never a silent fallback to another trust store.
 pub async fn try_build_client(endpoint: &Endpoint, settings: &StoreSettings) -> Result<Client, String> {
+    let bundle = ca_bundle()?;
     let https = match (endpoint, from_environment()) {
         (Endpoint::Aws, Some((region, _))) => {
             let endpoints = ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"].map(|v| std::env::var(v).ok());
-            if aws_roots_suffice(&region, endpoints.iter().flatten().map(String::as_str)) {
-                Some(https_with_aws_roots()?)
-            } else {
-                None
+            let aws_roots = aws_roots_suffice(&region, endpoints.iter().flatten().map(String::as_str));
+            match (aws_roots, bundle) {
+                (false, None) => None,
+                (true, None) => Some(https_with_aws_roots()?),
+                (aws_roots, Some(bundle)) => Some(https_trusting(aws_roots, &bundle)?),
             }
         }
         _ => None,
     };
     Ok(build(endpoint, settings, https).await)
+}
+
+/// `AWS_CA_BUNDLE`: more roots to trust, in PEM (a TLS-inspecting proxy, a private
+/// endpoint), as other AWS SDKs read it. A bundle that cannot be read is an error.
+fn ca_bundle() -> Result<Option<Vec<u8>>, String> {
+    match std::env::var_os("AWS_CA_BUNDLE").filter(|path| !path.is_empty()) {
+        None => Ok(None),
+        Some(path) => std::fs::read(&path)
+            .map(Some)
+            .map_err(|e| format!("AWS_CA_BUNDLE {}: {e}", std::path::Path::new(&path).display())),
+    }
 }
 
 async fn build(
@@ -143,12 +156,27 @@ fn aws_roots_suffice<'a>(region: &str, mut endpoints: impl Iterator<Item = &'a s
 /// The SDK's HTTPS client with five embedded roots as its trust store, instead of the
 /// system's: reading and parsing the system's hundreds of certificates was most of init.
 fn https_with_aws_roots() -> Result<aws_sdk_dynamodb::config::SharedHttpClient, String> {
+    https_trusting(true, &[])
+}
+
+/// The SDK's HTTPS client trusting the AWS roots (`aws_roots`) or the system's, and
+/// the PEM certificates of `extra`.
+fn https_trusting(
+    aws_roots: bool,
+    extra: &[u8],
+) -> Result<aws_sdk_dynamodb::config::SharedHttpClient, String> {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
-    let store = TrustStore::empty().with_native_roots(false).with_pem_certificate(AWS_ROOTS);
+    let mut store = TrustStore::empty().with_native_roots(!aws_roots);
+    if aws_roots {
+        store = store.with_pem_certificate(AWS_ROOTS);
+    }
+    if !extra.is_empty() {
+        store = store.with_pem_certificate(extra.to_vec());
+    }
     let context = TlsContext::builder().with_trust_store(store).build();
     let builder =
         aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-    let context = context.map_err(|e| format!("the TLS client with the AWS roots: {e}"))?;
+    let context = context.map_err(|e| format!("the TLS client and the roots it trusts: {e}"))?;
     Ok(builder.tls_context(context).build_https())
 }
 

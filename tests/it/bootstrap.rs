@@ -639,3 +639,129 @@ async fn the_sync_function_reports_exactly_the_poison_record_and_applies_the_oth
         "{log}"
     );
 }
+
+/// The HTTPS path Lambda takes, end to end: the function reaches DynamoDB through a
+/// local TLS endpoint (a Python forwarder in front of the emulator) whose certificate a
+/// test CA issued. Without that CA the TLS handshake is refused (every request the
+/// 503); with it in `AWS_CA_BUNDLE`, the same request is answered.
+#[tokio::test]
+async fn a_tls_endpoint_is_refused_unless_its_ca_is_in_aws_ca_bundle() {
+    let h = Harness::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).current_dir(dir.path()).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=rc-integrations test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.path().join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "server.ext",
+    ]);
+    let upstream = endpoint_url().trim_start_matches("http://").to_owned();
+    let (host, port) = upstream.rsplit_once(':').unwrap();
+    let forwarder = r#"
+import socket, ssl, sys, threading
+host, port = sys.argv[1], int(sys.argv[2])
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain("server.pem", "server.key")
+listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(64)
+print(listener.getsockname()[1], flush=True)
+def pipe(a, b):
+    try:
+        while data := a.recv(65536):
+            b.sendall(data)
+    except OSError:
+        pass
+    for s in (a, b):
+        try: s.close()
+        except OSError: pass
+def serve(client):
+    try:
+        tls = context.wrap_socket(client, server_side=True)
+    except (ssl.SSLError, OSError):
+        client.close(); return
+    upstream = socket.create_connection((host, port))
+    threading.Thread(target=pipe, args=(tls, upstream), daemon=True).start()
+    pipe(upstream, tls)
+while True:
+    client, _ = listener.accept()
+    threading.Thread(target=serve, args=(client,), daemon=True).start()
+"#;
+    /// Stops the forwarder however the test ends.
+    struct Forwarder(std::process::Child);
+    impl Drop for Forwarder {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut proxy = Forwarder(
+        std::process::Command::new("python3")
+            .args(["-c", forwarder, host, port])
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(proxy.0.stdout.take().unwrap()), &mut line)
+        .unwrap();
+    let tls_endpoint = format!("https://127.0.0.1:{}", line.trim());
+    for (bundle, expected) in [(None, 503), (Some(dir.path().join("ca.pem")), 200)] {
+        let (addr, api) = fake_runtime_api::start().await;
+        let mut env = function_env(addr, &h.tables);
+        env.insert("AWS_ENDPOINT_URL_DYNAMODB".into(), tls_endpoint.clone());
+        env.insert("DYNAMODB_TIMEOUT_MS".into(), "1500".into());
+        if let Some(bundle) = &bundle {
+            env.insert("AWS_CA_BUNDLE".into(), bundle.display().to_string());
+        }
+        let function = Function::bootstrap(&env);
+        let report = api.push_event(event("apigw-http-v2.json")).within(INVOCATION).await.unwrap();
+        let (status, body) = http_reply(&report, &function);
+        assert_eq!(status, expected, "AWS_CA_BUNDLE {bundle:?}: {body}\nlog:\n{}", function.log());
+    }
+}
