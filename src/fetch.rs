@@ -105,7 +105,9 @@ pub fn access_round(needed: Vec<Key>, facts: &Facts, wants: &Wants, room: &RoomR
 }
 
 /// The last round, once the caller may list the room: whatever the partitions still hold.
-pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
+/// `heads_only` reads the rest as heads whatever the request needs (a caller who may
+/// not see everything: visibility is decided on heads before any document is read).
+pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord, heads_only: bool) -> Round {
     let rest = wants.partitions(&room.id).into_iter().filter_map(|partition| {
         let from = match facts.partitions.get(partition) {
             None => None,
@@ -115,7 +117,7 @@ pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
             partition: partition.to_owned(),
             from,
             to_the_end: true,
-            heads_only: wants.heads_suffice,
+            heads_only: wants.heads_suffice || heads_only,
         })
     });
     Round { partitions: rest.collect(), ..Round::default() }
@@ -124,6 +126,12 @@ pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
 /// After selection: the documents of the page's integrations whose heads alone were read.
 pub fn documents_round(page: &[Integration]) -> Round {
     Round { keys: page.iter().filter_map(unread_document).collect(), ..Round::default() }
+}
+
+/// The documents of every integration of `partitions` whose head alone was read (the
+/// visible ones of a caller who may not see everything, when the request needs documents).
+pub fn visible_documents_round(partitions: &[Vec<Integration>]) -> Round {
+    Round { keys: partitions.iter().flatten().filter_map(unread_document).collect(), ..Round::default() }
 }
 
 /// The key of an integration's document, when only its head was read.
@@ -336,7 +344,7 @@ mod tests {
         let mut facts = Facts::default();
         // Nothing read yet: both partitions, whole.
         assert_eq!(
-            partitions(&listing_round(&facts, &wants, &room)),
+            partitions(&listing_round(&facts, &wants, &room, false)),
             [("r", false, true), (ALL_PUBLIC_CHANNELS, false, true)]
         );
         // The room's first page stopped early; all_public_channels was read to its end.
@@ -347,16 +355,18 @@ mod tests {
         };
         let pages = vec![page("r", Some(Cursor::Position(50))), page(ALL_PUBLIC_CHANNELS, None)];
         facts.absorb(first_round(&wants), Fetched { pages, ..Fetched::default() });
-        assert_eq!(partitions(&listing_round(&facts, &wants, &room)), [("r", true, true)]);
+        assert_eq!(partitions(&listing_round(&facts, &wants, &room, false)), [("r", true, true)]);
         // First pages come whole (a small room is listed from them); the rest as heads
         // when those suffice.
         assert!(first_round(&plan(&c, Some(&RoomRef::Id("r".into())), true))
             .partitions
             .iter()
             .all(|p| !p.heads_only));
-        assert!(listing_round(&facts, &wants, &room).partitions[0].heads_only);
+        assert!(listing_round(&facts, &wants, &room, false).partitions[0].heads_only);
         let whole = Wants { heads_suffice: false, ..wants.clone() };
-        assert!(!listing_round(&facts, &whole, &room).partitions[0].heads_only);
+        assert!(!listing_round(&facts, &whole, &room, false).partitions[0].heads_only);
+        // A caller who may not see everything: heads, even where documents are needed.
+        assert!(listing_round(&facts, &whole, &room, true).partitions[0].heads_only);
         // An access round brings the first page only of partitions not yet started.
         let access = access_round(vec![Key::Team("t".into())], &facts, &wants, &room);
         assert!(access.partitions.is_empty());

@@ -137,9 +137,26 @@ impl Service {
         enter_room(&room, &caller, &wants, reader).await?;
 
         let listing = request.listing.as_ref().map_err(Clone::clone)?;
-        reader.run(fetch::listing_round(&reader.facts, &wants, &room)).await?;
-        let mut selection =
-            select_within_budget(reader.facts.take_integrations(), &visibility, listing).await?;
+        // A caller who may not see everything gets the rest of the room as heads whatever
+        // the request: what it may not see is dropped on heads and never read or held,
+        // and the documents a `query`, a sort or `count=0` needs are read for the rest.
+        let restricted = visibility != access::Visibility::Everything;
+        reader.run(fetch::listing_round(&reader.facts, &wants, &room, restricted)).await?;
+        let mut partitions = reader.facts.take_integrations();
+        if restricted {
+            for partition in &mut partitions {
+                partition.retain(|integration| visibility.allows(&integration.head));
+            }
+            if !wants.heads_suffice {
+                reader.run(fetch::visible_documents_round(&partitions)).await?;
+                for partition in &mut partitions {
+                    reader.facts.fill_documents(partition);
+                    // One deleted since its head was read is left out.
+                    partition.retain(|integration| integration.stored().is_some());
+                }
+            }
+        }
+        let mut selection = select_within_budget(partitions, &visibility, listing).await?;
         reader.run(fetch::documents_round(&selection.page)).await?;
         reader.facts.fill_documents(&mut selection.page);
         Ok(page::respond(selection, listing.offset, &listing.fields, self.pages.max_response_bytes))

@@ -153,6 +153,29 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
         "| by roomId, 50-item page at offset 10,000 of a {SIZE}-integration room (whole documents: {}) | {} | {floor:.1} | ≤ floor |",
         whole.read_units, deep.read_units
     );
+
+    // A caller who may see none of the room (a bot-builder: own outgoing integrations
+    // only) asking for all of it: visibility is decided on heads, so none of the room's
+    // documents past its first page is read, whatever `count`, `sort` or `query` asks.
+    for query in ["count=0", "count=0&sort={\"name\":1}", "query={\"name\":{\"$regex\":\"integration\"}}"] {
+        let none = service
+            .answer(&RawRequest {
+                auth_token: Some("demo-token-graywolf336".into()),
+                user_id: Some("R4jgcQaQhvvK6K3iY".into()),
+                query: form_pairs(&format!("roomId={ROOM}&{query}")),
+            })
+            .await;
+        let body = none.result.unwrap();
+        assert!(!body.contains(r#""_id":"i0"#), "{query}: {body}");
+        let ceiling = bound + rcu(heads) + rounding;
+        assert!(
+            none.read_units <= ceiling,
+            "{query}: {} RCU, ceiling {ceiling} (whole: {})",
+            none.read_units,
+            whole.read_units
+        );
+        assert_eq!(none.rounds, 2, "{query}: the first page, then the heads; no document round");
+    }
 }
 
 fn form_pairs(query: &str) -> Vec<(String, String)> {
