@@ -68,6 +68,19 @@ impl TableNames {
         Self::from_array(TABLES.map(|(_, var, default)| env_or(var, default.to_owned())))
     }
 
+    /// Names from the environment where each of `required` must be set: in Lambda
+    /// template.yaml sets them, so a missing one is a broken deployment, not a cue to
+    /// fall back to the local defaults. The error names every variable missing.
+    pub fn from_env_requiring<'a>(required: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let is_set = |var: &&str| std::env::var(var).is_ok_and(|value| !value.trim().is_empty());
+        let unset: Vec<&str> = required.into_iter().filter(|var| !is_set(var)).collect();
+        if unset.is_empty() {
+            Ok(TableNames::from_env())
+        } else {
+            Err(format!("table name variable(s) missing or empty: {}", unset.join(", ")))
+        }
+    }
+
     /// Every name with a prefix (tests use one prefix per run).
     pub fn prefixed(prefix: &str) -> Self {
         Self::from_array(TABLES.map(|(_, _, default)| format!("{prefix}{default}")))

@@ -137,30 +137,40 @@ impl Service {
         enter_room(&room, &caller, &wants, reader).await?;
 
         let listing = request.listing.as_ref().map_err(Clone::clone)?;
-        // A caller who may not see everything gets the rest of the room as heads whatever
-        // the request: what it may not see is dropped on heads and never read or held,
-        // and the documents a `query`, a sort or `count=0` needs are read for the rest.
-        let restricted = visibility != access::Visibility::Everything;
-        reader.run(fetch::listing_round(&reader.facts, &wants, &room, restricted)).await?;
-        let mut partitions = reader.facts.take_integrations();
-        if restricted {
-            for partition in &mut partitions {
-                partition.retain(|integration| visibility.allows(&integration.head));
-            }
-            if !wants.heads_suffice {
-                reader.run(fetch::visible_documents_round(&partitions)).await?;
-                for partition in &mut partitions {
-                    reader.facts.fill_documents(partition);
-                    // One deleted since its head was read is left out.
-                    partition.retain(|integration| integration.stored().is_some());
-                }
-            }
-        }
+        let partitions = read_listing(&room, &visibility, &wants, reader).await?;
         let mut selection = select_within_budget(partitions, &visibility, listing).await?;
         reader.run(fetch::documents_round(&selection.page)).await?;
         reader.facts.fill_documents(&mut selection.page);
         Ok(page::respond(selection, listing.offset, &listing.fields, self.pages.max_response_bytes))
     }
+}
+
+/// The rest of the room's partitions. A caller who may not see everything gets it as
+/// heads whatever the request: what it may not see is dropped on heads, never read or
+/// held, and the documents a `query`, a sort or `count=0` needs are read for the rest.
+async fn read_listing(
+    room: &model::RoomRecord,
+    visibility: &access::Visibility,
+    wants: &Wants<'_>,
+    reader: &mut Reader<'_>,
+) -> Result<Vec<Vec<model::Integration>>, ApiError> {
+    let restricted = *visibility != access::Visibility::Everything;
+    reader.run(fetch::listing_round(&reader.facts, wants, room, restricted)).await?;
+    let mut partitions = reader.facts.take_integrations();
+    if restricted {
+        for partition in &mut partitions {
+            partition.retain(|integration| visibility.allows(&integration.head));
+        }
+        if !wants.heads_suffice {
+            reader.run(fetch::visible_documents_round(&partitions)).await?;
+            for partition in &mut partitions {
+                reader.facts.fill_documents(partition);
+                // One deleted since its head was read is left out.
+                partition.retain(|integration| integration.stored().is_some());
+            }
+        }
+    }
+    Ok(partitions)
 }
 
 /// Rooms up to this many integrations, without a `query`, are selected in place: a

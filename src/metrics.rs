@@ -7,7 +7,7 @@
 //! `Status` rides along as a property: searchable in Logs Insights, not a dimension, so
 //! it costs no extra metric.
 
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
 /// What one request did, as the metrics see it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,27 +42,17 @@ impl MetricsTarget {
     /// The EMF document for one request, as one line of JSON; `RequestId` (a property,
     /// not a dimension) joins it to the request's log lines in Logs Insights.
     pub fn emf_line(&self, metrics: &RequestMetrics, request_id: &str, timestamp_ms: i64) -> String {
-        let count = |name: &str| json!({"Name": name, "Unit": "Count"});
-        json!({
-            "_aws": {
-                "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": [{
-                    "Namespace": self.namespace,
-                    "Dimensions": [["FunctionName"]],
-                    "Metrics": [
-                        count("Requests"),
-                        {"Name": "Latency", "Unit": "Milliseconds"},
-                        count("ReadUnits"),
-                        count("DynamoRounds"),
-                        count("ItemsListed"),
-                        count("Errors5xx"),
-                        count("Unavailable"),
-                        count("Misconfigured"),
-                    ],
-                }],
-            },
-            "FunctionName": self.function_name,
-            "RequestId": request_id,
+        let declared = vec![
+            count("Requests"),
+            milliseconds("Latency"),
+            count("ReadUnits"),
+            count("DynamoRounds"),
+            count("ItemsListed"),
+            count("Errors5xx"),
+            count("Unavailable"),
+            count("Misconfigured"),
+        ];
+        let values = json!({
             "Status": metrics.status,
             "Requests": 1,
             "Latency": metrics.latency_ms,
@@ -72,8 +62,55 @@ impl MetricsTarget {
             "Errors5xx": u8::from(metrics.status >= 500),
             "Unavailable": u8::from(metrics.status == 503),
             "Misconfigured": u8::from(metrics.misconfigured),
-        })
-        .to_string()
+        });
+        self.line(declared, values, request_id, timestamp_ms)
+    }
+
+    /// The EMF document for one sync batch: `Records`, `Applied`, `Stale`, `Ignored`,
+    /// `Failed`, `Writes` (Count) and `LagMs` (Milliseconds, when an event was applied).
+    pub fn batch_line(&self, metrics: &BatchMetrics, request_id: &str, timestamp_ms: i64) -> String {
+        let mut declared = vec![
+            count("Records"),
+            count("Applied"),
+            count("Stale"),
+            count("Ignored"),
+            count("Failed"),
+            count("Writes"),
+        ];
+        let mut values = json!({
+            "Records": metrics.records,
+            "Applied": metrics.applied,
+            "Stale": metrics.stale,
+            "Ignored": metrics.ignored,
+            "Failed": metrics.failed,
+            "Writes": metrics.writes,
+        });
+        if let Some(lag) = metrics.lag_ms {
+            declared.push(milliseconds("LagMs"));
+            values["LagMs"] = json!(lag);
+        }
+        self.line(declared, values, request_id, timestamp_ms)
+    }
+
+    /// One EMF line: the directive declaring `declared` in the namespace, by function,
+    /// then the function, the request id (a property) and the values at the top level.
+    fn line(&self, declared: Vec<Json>, values: Json, request_id: &str, timestamp_ms: i64) -> String {
+        let mut doc = json!({
+            "_aws": {
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": self.namespace,
+                    "Dimensions": [["FunctionName"]],
+                    "Metrics": declared,
+                }],
+            },
+            "FunctionName": self.function_name,
+            "RequestId": request_id,
+        });
+        if let (Some(doc), Json::Object(values)) = (doc.as_object_mut(), values) {
+            doc.extend(values);
+        }
+        doc.to_string()
     }
 }
 
@@ -90,45 +127,12 @@ pub struct BatchMetrics {
     pub writes: usize,
 }
 
-impl MetricsTarget {
-    /// The EMF document for one sync batch: `Records`, `Applied`, `Stale`, `Ignored`,
-    /// `Failed`, `Writes` (Count) and `LagMs` (Milliseconds, when an event was applied).
-    pub fn batch_line(&self, metrics: &BatchMetrics, request_id: &str, timestamp_ms: i64) -> String {
-        let count = |name: &str| json!({"Name": name, "Unit": "Count"});
-        let mut declared = vec![
-            count("Records"),
-            count("Applied"),
-            count("Stale"),
-            count("Ignored"),
-            count("Failed"),
-            count("Writes"),
-        ];
-        if metrics.lag_ms.is_some() {
-            declared.push(json!({"Name": "LagMs", "Unit": "Milliseconds"}));
-        }
-        let mut doc = json!({
-            "_aws": {
-                "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": [{
-                    "Namespace": self.namespace,
-                    "Dimensions": [["FunctionName"]],
-                    "Metrics": declared,
-                }],
-            },
-            "FunctionName": self.function_name,
-            "RequestId": request_id,
-            "Records": metrics.records,
-            "Applied": metrics.applied,
-            "Stale": metrics.stale,
-            "Ignored": metrics.ignored,
-            "Failed": metrics.failed,
-            "Writes": metrics.writes,
-        });
-        if let Some(lag) = metrics.lag_ms {
-            doc["LagMs"] = json!(lag);
-        }
-        doc.to_string()
-    }
+fn count(name: &str) -> Json {
+    json!({"Name": name, "Unit": "Count"})
+}
+
+fn milliseconds(name: &str) -> Json {
+    json!({"Name": name, "Unit": "Milliseconds"})
 }
 
 #[cfg(test)]

@@ -41,7 +41,8 @@ async fn serve(started: Instant) -> Result<(), lambda_http::Error> {
     // API_CORS_ORIGIN serves fronts that leave CORS to the function (an ALB, a REST API,
     // a function URL without its own); template.yaml's HTTP API answers preflights and
     // sets the headers itself, and does not pass the variable.
-    let (tables, cors) = match (table_names(), CorsPolicy::from_env()) {
+    let tables = TableNames::from_env_requiring(api_tables().map(|(_, var, _)| *var));
+    let (tables, cors) = match (tables, CorsPolicy::from_env()) {
         (Ok(tables), Ok(cors)) => (tables, cors),
         (tables, cors) => {
             let errors = [tables.err(), cors.err().map(|e| e.to_string())];
@@ -123,17 +124,5 @@ impl http_body::Body for SyncBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
         Pin::new(self.get_mut().0.get_mut()).poll_frame(cx)
-    }
-}
-
-/// The names of the tables it reads, all required: template.yaml always sets them, so a missing
-/// one is a broken deployment, not a cue to fall back to the local defaults.
-fn table_names() -> Result<TableNames, String> {
-    let is_set = |var: &&str| std::env::var(var).is_ok_and(|value| !value.trim().is_empty());
-    let unset: Vec<&str> = api_tables().map(|(_, var, _)| *var).filter(|var| !is_set(var)).collect();
-    if unset.is_empty() {
-        Ok(TableNames::from_env())
-    } else {
-        Err(format!("table name variable(s) missing or empty: {}", unset.join(", ")))
     }
 }

@@ -21,11 +21,8 @@ fn main() -> Result<(), lambda_runtime::Error> {
 
 async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init_json();
-    let is_set = |var: &&str| std::env::var(var).is_ok_and(|value| !value.trim().is_empty());
-    let unset: Vec<&str> = TABLES.iter().map(|(_, var, _)| *var).filter(|var| !is_set(var)).collect();
-    if !unset.is_empty() {
-        return Err(init_failed(format!("table name variable(s) missing or empty: {}", unset.join(", "))));
-    }
+    let tables =
+        TableNames::from_env_requiring(TABLES.iter().map(|(_, var, _)| *var)).map_err(init_failed)?;
     // A batch's writes get more time than a request's reads: the function's timeout
     // bounds the whole invocation.
     let settings = StoreSettings {
@@ -34,7 +31,7 @@ async fn run() -> Result<(), lambda_runtime::Error> {
         ..StoreSettings::from_env()
     };
     let client = try_build_client(&Endpoint::Aws, &settings).await.map_err(init_failed)?;
-    let applier = Arc::new(Applier::from_env(client, TableNames::from_env()));
+    let applier = Arc::new(Applier::from_env(client, tables));
     let metrics = Arc::new(MetricsTarget::from_env());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Json>| {
         let (applier, metrics) = (applier.clone(), metrics.clone());

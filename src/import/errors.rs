@@ -11,7 +11,7 @@ where
     R: std::fmt::Debug + 'static,
 {
     let detail = crate::store::sdk_error_text(&error);
-    let short: String = detail.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
+    let short = crate::store::sdk_error_line(&error);
     let line = match &error {
         SdkError::ServiceError(e) => match e.err().code() {
             Some("ResourceNotFoundException") => format!(

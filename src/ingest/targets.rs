@@ -72,6 +72,11 @@ pub fn name_partition(name: &str) -> String {
     format!("{NAME}{name}")
 }
 
+/// The room name a name record's partition is of.
+pub fn name_in(partition: &str) -> Option<&str> {
+    partition.strip_prefix(NAME)
+}
+
 /// The sync table's record that integration `integration_id` targets `#room_ref`.
 pub fn ref_item(room_ref: &str, integration_id: &str) -> Item {
     Item::from([(attr::PK.into(), s(format!("{REF}{room_ref}"))), (attr::SK.into(), s(integration_id))])

@@ -25,6 +25,13 @@ pub fn sdk_error_text(error: impl std::error::Error) -> String {
     aws_smithy_types::error::display::DisplayErrorContext(error).to_string()
 }
 
+/// [`sdk_error_text`] on one line of at most 240 characters: the SDK's own rendering
+/// runs to kilobytes of nested debug output.
+pub fn sdk_error_line(error: impl std::error::Error) -> String {
+    let text = sdk_error_text(error);
+    text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(240).collect()
+}
+
 /// Unsets an endpoint variable that is set but empty, as `sam local` sets a variable
 /// the template leaves out: the SDK would take it for an endpoint and panic ("URL was
 /// unset"). Call first thing in `main`, before any thread is started.

@@ -426,7 +426,5 @@ where
             return StoreError::Misconfigured { operation, what: what.to_owned(), code: code.to_owned() };
         }
     }
-    let text = super::sdk_error_text(&error);
-    let short: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(240).collect();
-    StoreError::Call(format!("{operation} on {what}: {short}"))
+    StoreError::Call(format!("{operation} on {what}: {}", super::sdk_error_line(&error)))
 }

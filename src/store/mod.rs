@@ -10,7 +10,9 @@ mod fresh;
 pub mod items;
 mod memory;
 
-pub use client::{build_client, forget_empty_endpoint_variables, sdk_error_text, try_build_client, Endpoint};
+pub use client::{
+    build_client, forget_empty_endpoint_variables, sdk_error_line, sdk_error_text, try_build_client, Endpoint,
+};
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
 

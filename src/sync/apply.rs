@@ -25,7 +25,7 @@ use super::event::{Change, Failure, Op, Version};
 use super::state::{content_hash, DocKey, ItemKey, State};
 use crate::config::TableNames;
 use crate::ingest::targets::{self, Placement};
-use crate::ingest::{Collection, ConvertOptions, Converter, Doc, Summary, Table};
+use crate::ingest::{Collection, ConvertOptions, Converter, Doc, Items, Summary, Table};
 use crate::store::items::{attr, s, Item};
 use aws_sdk_dynamodb::Client;
 use serde_json::Value as Json;
@@ -117,16 +117,18 @@ impl Applier {
                 })
                 .collect()
         };
-        let changed_refs = self.round(entries(rooms), &mut report).await?;
+        let changed_refs = self.round(entries(rooms), None, &mut report).await?;
         self.place_again(changed_refs, &mut report).await?;
-        self.round(entries(others), &mut report).await?;
+        self.round(entries(others), None, &mut report).await?;
         Ok(report)
     }
 
     /// One round; returns the `#X` targets whose resolution it may have changed.
+    /// `states`: the documents' states when the caller has just read them.
     async fn round(
         &self,
         entries: Vec<Entry>,
+        states: Option<HashMap<DocKey, State>>,
         report: &mut Report,
     ) -> Result<BTreeSet<String>, StoreFailure> {
         if entries.is_empty() {
@@ -136,7 +138,10 @@ impl Applier {
         for entry in entries {
             by_doc.entry(entry.doc.clone()).or_default().push(entry);
         }
-        let states = self.states(by_doc.keys()).await?;
+        let states = match states {
+            Some(states) => states,
+            None => self.states(by_doc.keys()).await?,
+        };
         let now = chrono::Utc::now().timestamp();
         let converter =
             Converter { options: ConvertOptions { login_expiration_days: self.login_expiration_days, now } };
@@ -160,7 +165,7 @@ impl Applier {
                     Outcome::Applied
                 } else {
                     match check(&converter, &doc, &entry.op) {
-                        Ok(()) => {
+                        Ok(items) => {
                             won = true;
                             let document = match entry.op {
                                 Op::Upsert(json) => Some(json),
@@ -170,7 +175,7 @@ impl Applier {
                                 doc: doc.clone(),
                                 version: entry.version,
                                 old: old.clone(),
-                                new: None,
+                                new: items.map(keyed),
                                 document,
                             });
                             Outcome::Applied
@@ -212,20 +217,16 @@ impl Applier {
         report.writes += dynamo::write_all(&self.client, &self.tables.sync, ref_writes).await?;
         let rooms = self.resolve(refs_wanted).await?;
 
-        // The new items of every winner.
+        // The integrations' items, now that their targets are resolved (every other
+        // document's came from its check).
         let mut summary = Summary::default();
-        for plan in &mut winners {
+        for plan in winners.iter_mut().filter(|p| p.new.is_none()) {
             if let Some(json) = &plan.document {
                 let doc = Doc { file: plan.doc.collection.name(), line: 0, json: json.clone() };
                 let items = converter
                     .convert(plan.doc.collection, &doc, &rooms, &mut summary)
                     .map_err(|e| StoreFailure(format!("a document converted once and not twice: {e}")))?;
-                plan.new = Some(
-                    items
-                        .into_iter()
-                        .map(|(table, item)| (ItemKey::of(table, &item), (content_hash(&item), item)))
-                        .collect(),
-                );
+                plan.new = Some(keyed(items));
             }
         }
 
@@ -373,28 +374,34 @@ impl Applier {
                 Some(Entry { doc, version, op: Op::Upsert(json), index: None })
             })
             .collect();
-        self.round(entries, report).await.map(drop)
+        self.round(entries, Some(states), report).await.map(drop)
     }
 }
 
 /// Whether a change can be applied: a delete always can, an upsert if its document
-/// converts (an integration's placement aside, which cannot fail).
-fn check(converter: &Converter, doc: &DocKey, op: &Op) -> Result<(), String> {
-    let Op::Upsert(json) = op else { return Ok(()) };
+/// converts. Returns the upsert's items, but an integration's: those depend on its
+/// targets' rooms, resolved later (its placement cannot fail, so `Nowhere` checks it).
+fn check(converter: &Converter, doc: &DocKey, op: &Op) -> Result<Option<Items>, String> {
+    let Op::Upsert(json) = op else { return Ok(None) };
     if crate::ingest::id_key(json.get("_id").unwrap_or(&Json::Null)).as_deref() != Some(doc.id.as_str()) {
         return Err("the document's `_id` is not the event's".into());
     }
     let document = Doc { file: doc.collection.name(), line: 0, json: json.clone() };
-    converter.convert(doc.collection, &document, &targets::Nowhere, &mut Summary::default()).map(drop)
+    let items = converter.convert(doc.collection, &document, &targets::Nowhere, &mut Summary::default())?;
+    Ok((doc.collection != Collection::Integrations).then_some(items))
+}
+
+/// Items by key, with their content hashes.
+fn keyed(items: Items) -> BTreeMap<ItemKey, (String, Item)> {
+    items.into_iter().map(|(table, item)| (ItemKey::of(table, &item), (content_hash(&item), item))).collect()
 }
 
 /// The targets a room's change may resolve differently: its id when it appears or
 /// goes, its old and new names when they differ.
 fn room_refs_changed(plan: &Plan) -> Vec<String> {
-    let probe = targets::name_partition("");
     let name_of = |key: &ItemKey| {
         let pk = key.values.first().filter(|_| key.table == Table::Sync)?;
-        pk.strip_prefix(&probe).map(str::to_owned)
+        targets::name_in(pk).map(str::to_owned)
     };
     let existed = !plan.old.gone && plan.old.items.keys().any(|k| k.table == Table::Rooms);
     let exists = plan.new.is_some();

@@ -3,6 +3,7 @@
 //! table. Each retries what DynamoDB leaves unprocessed.
 
 use crate::store::items::{attr, s, Item};
+use crate::store::sdk_error_line;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
@@ -37,16 +38,11 @@ where
             Some(code) => {
                 format!("{operation} on {table}: {code}: {}", e.err().message().unwrap_or_default())
             }
-            None => format!("{operation} on {table}: {}", short(&error)),
+            None => format!("{operation} on {table}: {}", sdk_error_line(&error)),
         },
-        _ => format!("{operation} on {table}: {}", short(&error)),
+        _ => format!("{operation} on {table}: {}", sdk_error_line(&error)),
     };
     StoreFailure(line)
-}
-
-fn short(error: &(impl std::error::Error + 'static)) -> String {
-    let text = crate::store::sdk_error_text(error);
-    text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect()
 }
 
 /// Items by key, read consistently (what sync decides on must be what was last
