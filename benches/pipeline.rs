@@ -8,7 +8,7 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Benchmark
 use rc_integrations::access::Visibility;
 use rc_integrations::document::Value;
 use rc_integrations::model::{Body, Integration};
-use rc_integrations::page::Window;
+use rc_integrations::params::Window;
 use rc_integrations::params::{Count, Offset, Sort};
 use rc_integrations::projection::Projection;
 use rc_integrations::query::Filter;
@@ -194,7 +194,7 @@ fn worst_case(c: &mut Criterion) {
         let run = |input: Vec<Integration>, filter: Option<&Filter>| {
             let selected =
                 select::select_within(vec![input], &everything, filter, &sort, window, unbounded()).unwrap();
-            page::respond(selected, Offset(0), &fields, usize::MAX)
+            page::respond(selected, Offset(0), &fields, usize::MAX, page::Shape::Room)
         };
         group.bench_function(BenchmarkId::new("plain", "page50"), |b| {
             b.iter_batched(|| integrations.clone(), |input| run(input, None), BatchSize::LargeInput)
@@ -237,7 +237,7 @@ fn pipeline(c: &mut Criterion) {
                     integration.body = Body::Stored(texts[&integration.id].clone());
                 }
             }
-            page::respond(selected, Offset(0), &fields, usize::MAX).body
+            page::respond(selected, Offset(0), &fields, usize::MAX, page::Shape::Room).body
         };
         let mut group = c.benchmark_group(format!("room_{n}"));
         for (label, count) in [("page50", Count::Limit(50)), ("all", Count::All)] {

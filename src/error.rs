@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 pub enum ApiError {
     /// Missing, unknown, expired or foreign token; unknown or inactive user (contract §3).
     Unauthorized,
-    /// None of the four integration permissions (contract §4).
+    /// None of the permissions the endpoint's gate asks for (contract §4).
     Forbidden,
     /// The caller may not access the room (contract §5a), integration permission or not.
     RoomAccessDenied,
@@ -15,6 +15,24 @@ pub enum ApiError {
     RoomParamMissing,
     /// No such room, or not a channel (contract §5).
     RoomNotFound,
+    /// `groups.getIntegrations` without `roomId` or `roomName` (its own code).
+    GroupParamMissing,
+    /// No such room, not a private group, or a group the caller may not access: one
+    /// answer for all three, so a hidden group cannot be told from a missing one.
+    GroupNotFound,
+    /// A required parameter absent, as Rocket.Chat's route schema words it.
+    ParamRequired(&'static str),
+    /// A required parameter present but empty, as the schema words it.
+    ParamEmpty,
+    /// `integrations.get` with an empty `integrationId`.
+    IntegrationIdEmpty,
+    /// `integrations.get`: no integration has that id (and creator, when given).
+    IntegrationNotFound,
+    /// `integrations.get`: the integration exists but the caller may not see it
+    /// (a 400, as Rocket.Chat answers it).
+    IntegrationNotAuthorized,
+    /// `integrations.history` with an `id` of whitespace only.
+    InvalidIntegrationId,
     /// `offset` or `count` malformed; carries the parameter's name.
     InvalidParams(&'static str),
     /// `sort` malformed; carries the raw parameter as the caller sent it.
@@ -49,6 +67,14 @@ impl ApiError {
             ApiError::MalformedRequest
             | ApiError::RoomParamMissing
             | ApiError::RoomNotFound
+            | ApiError::GroupParamMissing
+            | ApiError::GroupNotFound
+            | ApiError::ParamRequired(_)
+            | ApiError::ParamEmpty
+            | ApiError::IntegrationIdEmpty
+            | ApiError::IntegrationNotFound
+            | ApiError::IntegrationNotAuthorized
+            | ApiError::InvalidIntegrationId
             | ApiError::InvalidParams(_)
             | ApiError::InvalidSort(_)
             | ApiError::InvalidFields(_)
@@ -82,6 +108,29 @@ impl ApiError {
                 "The required \"roomId\" or \"roomName\" param provided does not match any channel",
                 "error-room-not-found",
             ),
+            ApiError::GroupParamMissing => {
+                typed("The parameter \"roomId\" or \"roomName\" is required", "error-room-param-not-provided")
+            }
+            ApiError::GroupNotFound => typed(
+                "The required \"roomId\" or \"roomName\" param provided does not match any group",
+                "error-room-not-found",
+            ),
+            // Rocket.Chat's typed-route schema failures: the message alone, untagged.
+            ApiError::ParamRequired(name) => json!({
+                "success": false,
+                "error": format!("must have required property '{name}'"),
+                "errorType": "error-invalid-params",
+            }),
+            ApiError::ParamEmpty => json!({
+                "success": false,
+                "error": "must NOT have fewer than 1 characters",
+                "errorType": "error-invalid-params",
+            }),
+            // Plain `Error`s thrown by Rocket.Chat's handlers: no `errorType`.
+            ApiError::IntegrationIdEmpty => plain("The query parameter \"integrationId\" is required."),
+            ApiError::IntegrationNotFound => plain("The integration does not exists."),
+            ApiError::IntegrationNotAuthorized => plain("not-authorized"),
+            ApiError::InvalidIntegrationId => plain("Invalid integration id."),
             ApiError::InvalidParams(name) => typed(
                 &format!("The parameter \"{name}\" must be a non-negative integer"),
                 "error-invalid-params",
@@ -108,6 +157,11 @@ impl ApiError {
 /// Rocket.Chat's answer to a malformed `sort`, `fields` or `query`, quoting it raw.
 fn invalid_parameter(name: &str, raw: &str) -> Json {
     typed(&format!("Invalid {name} parameter provided: \"{raw}\""), &format!("error-invalid-{name}"))
+}
+
+/// A plain `Error` thrown in a Rocket.Chat handler: its message, nothing else.
+fn plain(message: &str) -> Json {
+    json!({"success": false, "error": message})
 }
 
 /// Rocket.Chat's `Meteor.Error` shape: the type repeated in brackets after the text.

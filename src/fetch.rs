@@ -23,7 +23,6 @@ use crate::model::{Body, Integration, PermissionRoles, RoomRecord, RoomRef, Toke
 use crate::params::Count;
 use crate::request::ParsedRequest;
 use crate::select::sorts_on_heads;
-use crate::store::items::ALL_PUBLIC_CHANNELS;
 use crate::store::{Cursor, Fetched, Key, PartitionRead, Record, Round, Store};
 use std::collections::HashMap;
 use tokio::time::Instant;
@@ -35,10 +34,14 @@ pub struct Wants<'a> {
     pub room: Option<&'a RoomRef>,
     /// False when the request will fail before listing, so no integration is read.
     pub listing: bool,
-    pub include_all_public_channels: bool,
+    /// The partition listed beside the room's own (`all_public_channels`,
+    /// `all_private_groups`), or, without a room, the one listed (the workspace).
+    pub shared: Option<&'static str>,
     /// The listing can be selected on heads and its page is small: past their first
     /// page, partitions are read from the heads index and the page's documents by key.
     pub heads_suffice: bool,
+    /// Records the endpoint reads beside the caller's own, in the first round.
+    pub keys: Vec<Key>,
 }
 
 /// The largest page whose documents are read by key after a heads-only listing. By
@@ -47,26 +50,37 @@ pub struct Wants<'a> {
 pub const PAGE_BY_KEY_MAX: u64 = 100;
 
 impl<'a> Wants<'a> {
-    pub fn of(request: &'a ParsedRequest, credentials: &'a Credentials) -> Self {
-        let room = request.room.as_ref().ok();
+    /// A request that reads the caller's records only (and then `keys`).
+    pub fn caller(credentials: &'a Credentials, keys: Vec<Key>) -> Self {
+        Wants { credentials, room: None, listing: false, shared: None, heads_suffice: false, keys }
+    }
+
+    /// A listing: of `request.room` and `shared`, or of `shared` alone without a room.
+    pub fn listing(
+        request: &'a ParsedRequest,
+        credentials: &'a Credentials,
+        shared: Option<&'static str>,
+    ) -> Self {
+        let room = request.room.as_ref().and_then(|room| room.as_ref().ok());
         let heads_suffice = request.listing.as_ref().is_ok_and(|listing| {
             let small_page = matches!(listing.count, Count::Limit(n) if n <= PAGE_BY_KEY_MAX);
             listing.filter.is_none() && sorts_on_heads(&listing.sort) && small_page
         });
+        let room_ok = request.room.as_ref().is_none_or(|room| room.is_ok());
         Wants {
             credentials,
             room,
-            listing: room.is_some() && request.listing.is_ok(),
-            include_all_public_channels: request.include_all_public_channels,
+            listing: room_ok && request.listing.is_ok(),
+            shared: shared.filter(|_| request.include_shared),
             heads_suffice,
+            keys: Vec::new(),
         }
     }
 
-    /// The partitions listed for `room_id`, when listing at all.
-    fn partitions<'r>(&self, room_id: &'r str) -> Vec<&'r str> {
-        let public = self.include_all_public_channels.then_some(ALL_PUBLIC_CHANNELS);
+    /// The partitions listed: `room_id`'s and the shared one, when listing at all.
+    fn partitions<'r>(&self, room_id: Option<&'r str>) -> Vec<&'r str> {
         if self.listing {
-            [Some(room_id), public].into_iter().flatten().collect()
+            room_id.into_iter().chain(self.shared).collect()
         } else {
             Vec::new()
         }
@@ -78,21 +92,23 @@ pub fn first_round(wants: &Wants) -> Round {
     let user = &wants.credentials.user_id;
     let mut keys = vec![Key::Token(wants.credentials.token_hash.clone()), Key::User(user.clone())];
     keys.extend(PERMISSIONS.iter().map(|(id, _)| Key::Permission((*id).to_owned())));
+    keys.extend(wants.keys.iter().cloned());
     let mut round = Round { keys, ..Round::default() };
     match wants.room {
         Some(RoomRef::Id(id)) => {
             round.keys.push(Key::Room(id.clone()));
             round.keys.push(Key::Subscription { room: id.clone(), user: user.clone() });
-            round.partitions = wants.partitions(id).into_iter().map(PartitionRead::first_page).collect();
+            round.partitions =
+                wants.partitions(Some(id)).into_iter().map(PartitionRead::first_page).collect();
         }
         Some(RoomRef::Name(name)) => {
             round.room_name = Some(name.clone());
             // Not room-specific: the same page whatever room is named.
-            if wants.listing && wants.include_all_public_channels {
-                round.partitions.push(PartitionRead::first_page(ALL_PUBLIC_CHANNELS));
-            }
+            round.partitions = wants.partitions(None).into_iter().map(PartitionRead::first_page).collect();
         }
-        None => {}
+        None => {
+            round.partitions = wants.partitions(None).into_iter().map(PartitionRead::first_page).collect()
+        }
     }
     round
 }
@@ -100,15 +116,16 @@ pub fn first_round(wants: &Wants) -> Round {
 /// A round for the keys room access needs, with the first page of any partition not
 /// yet started (a room named rather than identified), so listing costs no extra round.
 pub fn access_round(needed: Vec<Key>, facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
-    let unstarted = wants.partitions(&room.id).into_iter().filter(|p| !facts.partitions.contains_key(*p));
+    let partitions = wants.partitions(Some(&room.id));
+    let unstarted = partitions.into_iter().filter(|p| !facts.partitions.contains_key(*p));
     Round { keys: needed, room_name: None, partitions: unstarted.map(PartitionRead::first_page).collect() }
 }
 
-/// The last round, once the caller may list the room: whatever the partitions still hold.
+/// The last round, once the caller may list: whatever the partitions still hold.
 /// `heads_only` reads the rest as heads whatever the request needs (a caller who may
 /// not see everything: visibility is decided on heads before any document is read).
-pub fn listing_round(facts: &Facts, wants: &Wants, room: &RoomRecord, heads_only: bool) -> Round {
-    let rest = wants.partitions(&room.id).into_iter().filter_map(|partition| {
+pub fn listing_round(facts: &Facts, wants: &Wants, room: Option<&RoomRecord>, heads_only: bool) -> Round {
+    let rest = wants.partitions(room.map(|r| r.id.as_str())).into_iter().filter_map(|partition| {
         let from = match facts.partitions.get(partition) {
             None => None,
             Some(read) => Some(read.next.clone()?),
@@ -208,8 +225,8 @@ impl Facts {
     }
 
     /// The room the request names. By name, Rocket.Chat's names are unique, but a
-    /// channel is preferred should two rooms share one.
-    pub fn room(&self, room: &RoomRef) -> Option<RoomRecord> {
+    /// room of the kind the endpoint lists is preferred should two rooms share one.
+    pub fn room(&self, room: &RoomRef, preferred: fn(&RoomRecord) -> bool) -> Option<RoomRecord> {
         match room {
             RoomRef::Id(id) => match self.lookup(&Key::Room(id.clone())) {
                 Some(Some(Record::Room(room))) => Some(room.clone()),
@@ -217,7 +234,7 @@ impl Facts {
             },
             RoomRef::Name(_) => {
                 let rooms = &self.rooms_named;
-                rooms.iter().find(|r| r.is_channel()).or(rooms.first()).cloned()
+                rooms.iter().find(|r| preferred(r)).or(rooms.first()).cloned()
             }
         }
     }
@@ -300,8 +317,11 @@ mod tests {
     use super::*;
     use crate::store::{Fetched, PartitionPage};
 
+    const ALL_PUBLIC_CHANNELS: &str = crate::model::partition::ALL_PUBLIC_CHANNELS;
+
     fn plan<'a>(credentials: &'a Credentials, room: Option<&'a RoomRef>, listing: bool) -> Wants<'a> {
-        Wants { credentials, room, listing, include_all_public_channels: true, heads_suffice: true }
+        let shared = Some(ALL_PUBLIC_CHANNELS);
+        Wants { credentials, room, listing, shared, heads_suffice: true, keys: Vec::new() }
     }
 
     fn credentials() -> Credentials {
@@ -344,7 +364,7 @@ mod tests {
         let mut facts = Facts::default();
         // Nothing read yet: both partitions, whole.
         assert_eq!(
-            partitions(&listing_round(&facts, &wants, &room, false)),
+            partitions(&listing_round(&facts, &wants, Some(&room), false)),
             [("r", false, true), (ALL_PUBLIC_CHANNELS, false, true)]
         );
         // The room's first page stopped early; all_public_channels was read to its end.
@@ -355,18 +375,18 @@ mod tests {
         };
         let pages = vec![page("r", Some(Cursor::Position(50))), page(ALL_PUBLIC_CHANNELS, None)];
         facts.absorb(first_round(&wants), Fetched { pages, ..Fetched::default() });
-        assert_eq!(partitions(&listing_round(&facts, &wants, &room, false)), [("r", true, true)]);
+        assert_eq!(partitions(&listing_round(&facts, &wants, Some(&room), false)), [("r", true, true)]);
         // First pages come whole (a small room is listed from them); the rest as heads
         // when those suffice.
         assert!(first_round(&plan(&c, Some(&RoomRef::Id("r".into())), true))
             .partitions
             .iter()
             .all(|p| !p.heads_only));
-        assert!(listing_round(&facts, &wants, &room, false).partitions[0].heads_only);
+        assert!(listing_round(&facts, &wants, Some(&room), false).partitions[0].heads_only);
         let whole = Wants { heads_suffice: false, ..wants.clone() };
-        assert!(!listing_round(&facts, &whole, &room, false).partitions[0].heads_only);
+        assert!(!listing_round(&facts, &whole, Some(&room), false).partitions[0].heads_only);
         // A caller who may not see everything: heads, even where documents are needed.
-        assert!(listing_round(&facts, &whole, &room, true).partitions[0].heads_only);
+        assert!(listing_round(&facts, &whole, Some(&room), true).partitions[0].heads_only);
         // An access round brings the first page only of partitions not yet started.
         let access = access_round(vec![Key::Team("t".into())], &facts, &wants, &room);
         assert!(access.partitions.is_empty());

@@ -4,7 +4,7 @@ use crate::cors::{self, CorsPolicy};
 use crate::error::{ApiError, RETRY_AFTER_SECONDS};
 use crate::metrics::{MetricsTarget, RequestMetrics};
 use crate::request::RawRequest;
-use crate::Service;
+use crate::{Endpoint, Service};
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -15,9 +15,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+/// `channels.getIntegrations`' path, the one the README and most tests call.
 pub const PATH: &str = "/api/v1/channels.getIntegrations";
 
-/// The endpoint at its path, and under a leading stage segment as API Gateway REST
+/// Every endpoint at its path, and under a leading stage segment as API Gateway REST
 /// APIs deliver it (`/prod/api/v1/…`). No CORS: what every caller gets unless
 /// `API_CORS_ORIGIN` is set.
 pub fn router(service: Arc<Service>) -> Router {
@@ -27,15 +28,18 @@ pub fn router(service: Arc<Service>) -> Router {
 /// [`router`] under a CORS policy. Off, it is that router and nothing more; on, the
 /// endpoint also answers preflights and every answer carries the policy's headers.
 pub fn router_with_cors(service: Arc<Service>, cors: &CorsPolicy) -> Router {
-    let endpoint = if cors.is_on() {
-        get(get_integrations).options(cors::layer::preflight).fallback(method_not_allowed_when_cors_is_on)
-    } else {
-        get(get_integrations).fallback(method_not_allowed)
-    };
-    let routes = Router::new()
-        .route(PATH, endpoint.clone())
-        .route(&format!("/{{stage}}{PATH}"), endpoint)
-        .fallback(not_found);
+    let mut routes = Router::new();
+    for endpoint in Endpoint::ALL {
+        let answer = get(move |state, headers, query| answer(endpoint, state, headers, query));
+        let route = if cors.is_on() {
+            answer.options(cors::layer::preflight).fallback(method_not_allowed_when_cors_is_on)
+        } else {
+            answer.fallback(method_not_allowed)
+        };
+        let path = endpoint.path();
+        routes = routes.route(&path, route.clone()).route(&format!("/{{stage}}{path}"), route);
+    }
+    let routes = routes.fallback(not_found);
     let routes = if cors.is_on() {
         routes.layer(middleware::from_fn_with_state(Arc::new(cors.clone()), cors::layer::add_headers))
     } else {
@@ -44,12 +48,13 @@ pub fn router_with_cors(service: Arc<Service>, cors: &CorsPolicy) -> Router {
     routes.layer(middleware::from_fn(log_request)).with_state(service)
 }
 
-async fn get_integrations(
+async fn answer(
+    endpoint: Endpoint,
     State(service): State<Arc<Service>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let answer = service.answer(&RawRequest::from_http(&headers, query.as_deref())).await;
+    let answer = service.answer(endpoint, &RawRequest::from_http(&headers, query.as_deref())).await;
     let mut response = match answer.result {
         Ok(body) => json_response(StatusCode::OK, body),
         Err(error) => error.into_response(),
@@ -126,7 +131,11 @@ impl IntoResponse for ApiError {
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
-    let headers = [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")];
+    let headers = [
+        (header::CONTENT_TYPE, "application/json"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::PRAGMA, "no-cache"),
+    ];
     (status, headers, body).into_response()
 }
 

@@ -40,11 +40,30 @@ pub struct RoomRecord {
 }
 
 impl RoomRecord {
-    /// A public channel (`c`) or an omnichannel room (`l`): the rooms this endpoint lists;
-    /// private groups and direct messages count as not found, as in Rocket.Chat.
+    /// A public channel (`c`) or an omnichannel room (`l`): the rooms
+    /// `channels.getIntegrations` lists; private groups and direct messages count as
+    /// not found there, as in Rocket.Chat.
     pub fn is_channel(&self) -> bool {
         self.kind == "c" || self.kind == "l"
     }
+
+    /// A private group (`p`), discussions among them: the rooms `groups.getIntegrations` lists.
+    pub fn is_group(&self) -> bool {
+        self.kind == "p"
+    }
+}
+
+/// The integration partitions that are not rooms. An integration is stored once per
+/// partition it belongs to (see `store::items::integration_item`).
+pub mod partition {
+    /// Integrations targeting every public channel (`all_public_channels`).
+    pub const ALL_PUBLIC_CHANNELS: &str = "all_public_channels";
+    /// Integrations targeting every private group (`all_private_groups`).
+    pub const ALL_PRIVATE_GROUPS: &str = "all_private_groups";
+    /// Every integration once, whatever its targets: `integrations.list` lists it and
+    /// `integrations.get` reads an integration's copy in it by key. A `*` is in no
+    /// Rocket.Chat id, so no room can share the partition.
+    pub const WORKSPACE: &str = "*workspace";
 }
 
 /// Rocket.Chat's team types (`rocketchat_team.type`).
@@ -89,7 +108,7 @@ impl Integration {
     /// Holds a place, allocating nothing (an integration moved out of a list).
     pub const EMPTY: Integration = Integration {
         id: String::new(),
-        head: Head { kind: Kind::Other, creator: None, created_at: None },
+        head: Head { kind: Kind::Other, creator: None, created_at: None, ts: None },
         body: Body::Stored(String::new()),
     };
 
@@ -127,10 +146,13 @@ pub struct Head {
     pub creator: Option<String>,
     /// The document's top-level `_createdAt`, whatever its type; `None` when absent.
     pub created_at: Option<Value>,
+    /// The document's top-level `ts`, which integrations do not have: `integrations.list`
+    /// sorts by it by default (Rocket.Chat's), so its absence is known without a document.
+    pub ts: Option<Value>,
 }
 
 /// The sort fields a head answers exactly: sorting on anything else needs documents.
-pub const HEAD_SORT_FIELDS: [&str; 1] = ["_createdAt"];
+pub const HEAD_SORT_FIELDS: [&str; 2] = ["_createdAt", "ts"];
 
 impl Head {
     pub fn of(doc: &Value) -> Head {
@@ -140,7 +162,20 @@ impl Head {
             _ => Kind::Other,
         };
         let creator = doc.get("_createdBy").and_then(|c| c.get("_id")).and_then(Value::as_str);
-        Head { kind, creator: creator.map(str::to_owned), created_at: doc.get("_createdAt").cloned() }
+        Head {
+            kind,
+            creator: creator.map(str::to_owned),
+            created_at: doc.get("_createdAt").cloned(),
+            ts: doc.get("ts").cloned(),
+        }
+    }
+
+    /// The value of a [`HEAD_SORT_FIELDS`] field; `None` when the document lacks it.
+    pub fn sort_value(&self, field: &str) -> Option<&Value> {
+        match field {
+            "ts" => self.ts.as_ref(),
+            _ => self.created_at.as_ref(),
+        }
     }
 }
 

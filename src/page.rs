@@ -2,35 +2,12 @@
 
 use crate::document::{stored_to_wire, Value, Wire};
 use crate::model::Integration;
-use crate::params::{Count, Offset};
+use crate::params::Offset;
 use crate::projection::{Projection, ALWAYS_EXCLUDED};
 use crate::select::Selection;
 
 /// Bytes kept free for the body's tail (`],"count":…,"success":true}`).
 const TAIL_RESERVE: usize = 128;
-
-/// The part of the selection a page shows: `skip` integrations, then at most `take`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    pub skip: usize,
-    pub take: usize,
-}
-
-impl Window {
-    pub fn of(offset: Offset, count: Count) -> Window {
-        let skip = usize::try_from(offset.0).unwrap_or(usize::MAX);
-        let take = match count {
-            Count::All => usize::MAX,
-            Count::Limit(n) => usize::try_from(n).unwrap_or(usize::MAX),
-        };
-        Window { skip, take }
-    }
-
-    /// Where the window ends in the whole selection.
-    pub fn end(self) -> usize {
-        self.skip.saturating_add(self.take)
-    }
-}
 
 /// A page: the success body and how many integrations it lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +16,37 @@ pub struct Page {
     pub items: usize,
 }
 
+/// How an endpoint's success body lays out a page: Rocket.Chat's routes differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"integrations":[…],"count","offset","total","success"}`: the rooms' listings.
+    Room,
+    /// `{"<key>":[…],"offset","items","count","total","success"}`, `items` repeating
+    /// `count`: `integrations.list` (key `integrations`) and `integrations.history`.
+    Counted(&'static str),
+}
+
+impl Shape {
+    fn head(self) -> String {
+        let key = match self {
+            Shape::Room => "integrations",
+            Shape::Counted(key) => key,
+        };
+        format!(r#"{{"{key}":["#)
+    }
+
+    fn tail(self, items: usize, offset: u64, total: usize) -> String {
+        match self {
+            Shape::Room => format!(r#"],"count":{items},"offset":{offset},"total":{total},"success":true}}"#),
+            Shape::Counted(_) => format!(
+                r#"],"offset":{offset},"items":{items},"count":{items},"total":{total},"success":true}}"#
+            ),
+        }
+    }
+}
+
 /// The JSON body of the selection's page (at `offset`), each integration projected,
-/// keys in Rocket.Chat's order: `integrations`, `count`, `offset`, `total`, `success`.
+/// keys in the order of the endpoint's [`Shape`].
 /// Without a projection, a document goes from its stored text to the body unparsed.
 ///
 /// The page also stops before the body, as an event source's envelope carries it (a
@@ -49,11 +55,17 @@ pub struct Page {
 /// came, `total` how many there are, and a client pages on from `offset + count` as it
 /// would after a clamp. One document is at most DynamoDB's 400 KB item, so a page of
 /// one always fits.
-pub fn respond(selection: Selection, offset: Offset, fields: &Projection, max_bytes: usize) -> Page {
+pub fn respond(
+    selection: Selection,
+    offset: Offset,
+    fields: &Projection,
+    max_bytes: usize,
+    shape: Shape,
+) -> Page {
     // The wire form is never longer than the stored text: one allocation for the page.
     let stored: usize = selection.page.iter().map(|i| i.stored().map_or(0, str::len) + 1).sum();
     let mut body = Vec::with_capacity(stored.min(max_bytes) + TAIL_RESERVE + 32);
-    body.extend_from_slice(br#"{"integrations":["#);
+    body.extend_from_slice(shape.head().as_bytes());
     let mut items = 0;
     // What escaping the body as a JSON string adds, so far.
     let mut escapes = 0;
@@ -75,9 +87,7 @@ pub fn respond(selection: Selection, offset: Offset, fields: &Projection, max_by
         escapes += added;
         items += 1;
     }
-    let total = selection.total;
-    let tail = format!(r#"],"count":{items},"offset":{},"total":{total},"success":true}}"#, offset.0);
-    body.extend_from_slice(tail.as_bytes());
+    body.extend_from_slice(shape.tail(items, offset.0, selection.total).as_bytes());
     Page { body: String::from_utf8(body).unwrap_or_default(), items }
 }
 
@@ -93,6 +103,12 @@ fn escape_overhead(text: &[u8]) -> usize {
         .sum()
 }
 
+/// One document as a success body's item: the stored text on the wire, minus what
+/// is never sent (`integrations.get`).
+pub fn write_whole(text: &str, out: &mut Vec<u8>) -> Result<(), &'static str> {
+    stored_to_wire(text, &ALWAYS_EXCLUDED, out).map_err(|_| "unreadable document")
+}
+
 /// Appends one integration as the caller asked to see it.
 fn write_document(
     integration: &Integration,
@@ -101,7 +117,7 @@ fn write_document(
 ) -> Result<(), &'static str> {
     let text = integration.stored().ok_or("document not found")?;
     if fields.is_everything() {
-        return stored_to_wire(text, &ALWAYS_EXCLUDED, out).map_err(|_| "unreadable document");
+        return write_whole(text, out);
     }
     let doc = Value::from_extended_json_str(text).map_err(|_| "unreadable document")?;
     // Serializing strings, numbers and maps with string keys cannot fail.
@@ -112,6 +128,7 @@ fn write_document(
 mod tests {
     use super::*;
     use crate::document::Value;
+    use crate::params::{Count, Window};
 
     /// Scripts full of what escaping doubles (or worse): the page, as a JSON string
     /// (the Lambda envelope's body), stays within the budget, whatever the content.
@@ -126,7 +143,7 @@ mod tests {
                 })
                 .collect();
             let selection = Selection { page: all, total: 100 };
-            let page = respond(selection, Offset(0), &Projection::default(), 5_000_000);
+            let page = respond(selection, Offset(0), &Projection::default(), 5_000_000, Shape::Room);
             let enveloped = serde_json::to_string(&page.body).unwrap();
             assert!(enveloped.len() <= 5_000_000, "{filler}: {} bytes", enveloped.len());
             assert!(page.items >= 1 && page.items < 100, "{filler}: {} items", page.items);
@@ -152,7 +169,10 @@ mod tests {
 
     fn page(n: usize, offset: u64, count: Count, fields: Option<&str>, max: usize) -> serde_json::Value {
         let fields = Projection::parse(fields).unwrap();
-        serde_json::from_str(&respond(items(n, offset, count), Offset(offset), &fields, max).body).unwrap()
+        serde_json::from_str(
+            &respond(items(n, offset, count), Offset(offset), &fields, max, Shape::Room).body,
+        )
+        .unwrap()
     }
 
     fn ids(body: &serde_json::Value) -> Vec<&str> {
@@ -179,16 +199,24 @@ mod tests {
 
     #[test]
     fn keys_come_in_rocket_chats_order() {
-        let text = respond(items(1, 0, Count::All), Offset(0), &Projection::default(), usize::MAX).body;
+        let page =
+            |shape| respond(items(1, 0, Count::All), Offset(0), &Projection::default(), usize::MAX, shape);
+        let text = page(Shape::Room).body;
         let keys = ["\"integrations\"", "\"count\"", "\"offset\"", "\"total\"", "\"success\""];
         let at: Vec<usize> = keys.iter().map(|k| text.rfind(k).unwrap()).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
         assert!(text.ends_with(r#""success":true}"#));
+        let text = page(Shape::Counted("history")).body;
+        assert!(text.starts_with(r#"{"history":[{"_id":"i0""#), "{text}");
+        assert!(text.ends_with(r#"],"offset":0,"items":1,"count":1,"total":1,"success":true}"#), "{text}");
     }
 
     #[test]
     fn a_page_stops_before_the_size_limit_but_never_comes_back_empty() {
-        let one = respond(items(1, 0, Count::All), Offset(0), &Projection::default(), usize::MAX).body.len();
+        let one =
+            respond(items(1, 0, Count::All), Offset(0), &Projection::default(), usize::MAX, Shape::Room)
+                .body
+                .len();
         let body = page(10, 0, Count::All, None, one * 3);
         let got = body["count"].as_u64().unwrap();
         assert!((1..10).contains(&got), "{got} items in a body limited to about three");

@@ -30,6 +30,29 @@ impl Default for Sort {
     }
 }
 
+/// The part of the selection a page shows: `skip` integrations, then at most `take`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub skip: usize,
+    pub take: usize,
+}
+
+impl Window {
+    pub fn of(offset: Offset, count: Count) -> Window {
+        let skip = usize::try_from(offset.0).unwrap_or(usize::MAX);
+        let take = match count {
+            Count::All => usize::MAX,
+            Count::Limit(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        Window { skip, take }
+    }
+
+    /// Where the window ends in the whole selection.
+    pub fn end(self) -> usize {
+        self.skip.saturating_add(self.take)
+    }
+}
+
 /// Longest raw `sort` accepted, and most keys; far beyond any real client's needs.
 pub const MAX_SORT_LEN: usize = 1024;
 pub const MAX_SORT_KEYS: usize = 16;
@@ -64,9 +87,19 @@ fn non_negative(name: &'static str, text: &str) -> Result<u64, ApiError> {
 }
 
 impl Sort {
+    /// One key: an endpoint's default sort.
+    pub fn by(path: &str, direction: Direction) -> Sort {
+        Sort(vec![(path.to_owned(), direction)])
+    }
+
     pub fn parse(raw: Option<&str>) -> Result<Sort, ApiError> {
+        Sort::parse_or(raw, Sort::default())
+    }
+
+    /// The caller's `sort`, or `default` when there is none.
+    pub fn parse_or(raw: Option<&str>, default: Sort) -> Result<Sort, ApiError> {
         // An empty `sort` is no sort at all, as in Rocket.Chat.
-        let Some(text) = raw.filter(|t| !t.is_empty()) else { return Ok(Sort::default()) };
+        let Some(text) = raw.filter(|t| !t.is_empty()) else { return Ok(default) };
         let invalid = || ApiError::InvalidSort(text.to_owned());
         if text.len() > MAX_SORT_LEN {
             return Err(invalid());

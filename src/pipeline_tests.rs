@@ -9,6 +9,7 @@ use crate::model::{Integration, RoomRecord, TeamType, TokenRecord, UserRecord};
 use crate::request::RawRequest;
 use crate::store::items::ALL_PUBLIC_CHANNELS;
 use crate::store::{Key, MemoryStore, Record, FIRST_PAGE_ITEMS};
+use crate::Endpoint;
 use crate::{Answer, Service};
 use std::sync::Arc;
 
@@ -77,7 +78,7 @@ async fn ask(store: MemoryStore, user: &str, query: &str) -> (Answer, Vec<crate:
         user_id: Some(user.into()),
         query: form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into(), v.into())).collect(),
     };
-    let answer = service.answer(&raw).await;
+    let answer = service.answer(Endpoint::ChannelsGetIntegrations, &raw).await;
     (answer, store.rounds())
 }
 

@@ -18,7 +18,8 @@ pub struct RawRequest {
 }
 
 impl RawRequest {
-    fn param(&self, name: &str) -> Option<&str> {
+    /// A query parameter's value (the first, when repeated).
+    pub fn param(&self, name: &str) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
@@ -30,50 +31,53 @@ pub struct Listing {
     pub count: Count,
     pub sort: Sort,
     pub fields: Projection,
-    /// The caller's `query`; only ever narrows what the room and visibility allow.
+    /// The caller's `query` and the endpoint's own filters (`integrations.list`'s
+    /// `name` and `type`), all of which must hold: they only ever narrow what the room
+    /// and visibility allow.
     pub filter: Option<Filter>,
 }
 
-/// Everything the rest of the pipeline needs. Failures are kept, not raised, so that
-/// they surface in the contract's order (401, 403, room, then parameters).
+/// Everything the rest of a listing's pipeline needs. Failures are kept, not raised,
+/// so that they surface in the contract's order (401, 403, room, then parameters).
 #[derive(Debug)]
 pub struct ParsedRequest {
     pub credentials: Option<Credentials>,
-    pub room: Result<RoomRef, ApiError>,
-    pub include_all_public_channels: bool,
+    /// The room named, for an endpoint listing a room's integrations.
+    pub room: Option<Result<RoomRef, ApiError>>,
+    /// Whether the partition shared by every room of the kind (`all_public_channels`,
+    /// `all_private_groups`) is listed too.
+    pub include_shared: bool,
     pub listing: Result<Listing, ApiError>,
 }
 
-pub fn parse(raw: &RawRequest, settings: &PageSettings) -> ParsedRequest {
-    ParsedRequest {
-        credentials: Credentials::parse(raw.auth_token.as_deref(), raw.user_id.as_deref()),
-        room: room(raw.param("roomId"), raw.param("roomName")),
-        include_all_public_channels: raw.param("includeAllPublicChannels").is_none_or(|v| v == "true"),
-        listing: listing(raw, settings),
-    }
-}
-
-fn room(id: Option<&str>, name: Option<&str>) -> Result<RoomRef, ApiError> {
+/// `roomId`, else `roomName` (an empty one counts as absent); `missing` when neither.
+pub fn room(raw: &RawRequest, missing: ApiError, not_found: ApiError) -> Result<RoomRef, ApiError> {
     let given = |v: Option<&str>| v.filter(|s| !s.trim().is_empty()).map(str::to_owned);
-    let room = match (given(id), given(name)) {
+    let room = match (given(raw.param("roomId")), given(raw.param("roomName"))) {
         (Some(id), _) => RoomRef::Id(id),
         (None, Some(name)) => RoomRef::Name(name),
-        (None, None) => return Err(ApiError::RoomParamMissing),
+        (None, None) => return Err(missing),
     };
     // No stored id or name is this long; DynamoDB would refuse it as a key.
     let (RoomRef::Id(key) | RoomRef::Name(key)) = &room;
     if key.len() > MAX_KEY_BYTES {
-        return Err(ApiError::RoomNotFound);
+        return Err(not_found);
     }
     Ok(room)
 }
 
-fn listing(raw: &RawRequest, settings: &PageSettings) -> Result<Listing, ApiError> {
-    Ok(Listing {
-        offset: Offset::parse(raw.param("offset"))?,
-        count: Count::parse(raw.param("count"), settings)?,
-        sort: Sort::parse(raw.param("sort"))?,
-        fields: Projection::parse(raw.param("fields"))?,
-        filter: raw.param("query").filter(|q| !q.is_empty()).map(Filter::parse).transpose()?,
-    })
+/// `offset`, `count`, `sort` (`default_sort` when absent), `fields` and `query`,
+/// the query ANDed with the endpoint's own `filters`.
+pub fn listing(
+    raw: &RawRequest,
+    settings: &PageSettings,
+    default_sort: Sort,
+    filters: Vec<Filter>,
+) -> Result<Listing, ApiError> {
+    let offset = Offset::parse(raw.param("offset"))?;
+    let count = Count::parse(raw.param("count"), settings)?;
+    let sort = Sort::parse_or(raw.param("sort"), default_sort)?;
+    let fields = Projection::parse(raw.param("fields"))?;
+    let query = raw.param("query").filter(|q| !q.is_empty()).map(Filter::parse).transpose()?;
+    Ok(Listing { offset, count, sort, fields, filter: Filter::all(query.into_iter().chain(filters)) })
 }

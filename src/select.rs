@@ -10,7 +10,7 @@ use crate::access::Visibility;
 use crate::document::{add_top_level, compare, reach, stored_fields, Value};
 use crate::error::ApiError;
 use crate::model::{Integration, HEAD_SORT_FIELDS};
-use crate::page::Window;
+use crate::params::Window;
 use crate::params::{Direction, Sort};
 use crate::query::Filter;
 use std::cmp::Ordering;
@@ -159,8 +159,8 @@ fn window_order(
         return Ok(Vec::new());
     }
     let on_heads = sorts_on_heads(sort);
-    if let (true, [(_, direction)]) = (on_heads, sort.0.as_slice()) {
-        if let Some(order) = by_creation_dates(all, kept, *direction, window) {
+    if let (true, [(path, direction)]) = (on_heads, sort.0.as_slice()) {
+        if let Some(order) = by_head_dates(all, kept, path, *direction, window) {
             clock.check()?;
             return Ok(order);
         }
@@ -172,10 +172,10 @@ fn window_order(
         for (path, direction) in &sort.0 {
             keys.push(match docs.get(k) {
                 Some(doc) if !on_heads => sort_key(doc, path, *direction),
-                // The head's `_createdAt` is the document's top-level field, whole.
+                // A head's sort field is the document's top-level field, whole.
                 _ => {
-                    let created = all[*at].head.created_at.as_ref();
-                    best_key(created.into_iter(), created.is_none(), *direction)
+                    let value = all[*at].head.sort_value(path);
+                    best_key(value.into_iter(), value.is_none(), *direction)
                 }
             });
         }
@@ -197,16 +197,17 @@ fn window_order(
     Ok(order)
 }
 
-/// The common case: sorted by `_createdAt` alone, every one a date. The keys are the
-/// dates themselves, compared as integers (`None`: some value is not a date).
-fn by_creation_dates(
+/// The common case: sorted by one head field (`_createdAt`), every one a date. The
+/// keys are the dates themselves, compared as integers (`None`: some value is not a date).
+fn by_head_dates(
     all: &[Integration],
     kept: &[usize],
+    field: &str,
     direction: Direction,
     window: Window,
 ) -> Option<Vec<usize>> {
-    let dates = kept.iter().map(|at| match all[*at].head.created_at {
-        Some(Value::Date(ms)) => Some(ms),
+    let dates = kept.iter().map(|at| match all[*at].head.sort_value(field) {
+        Some(Value::Date(ms)) => Some(*ms),
         _ => None,
     });
     let dates: Vec<i64> = dates.collect::<Option<_>>()?;

@@ -4,7 +4,7 @@
 //! messages included) can be many, the rooms integrations target are few.
 
 use super::read::{open_collection, Collection, Doc};
-use crate::ingest::targets::{targets, Placement};
+use crate::ingest::targets::{found_by_id, target_name, targets, Placement};
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -35,10 +35,10 @@ impl Resolver {
         }
         for doc in documents(dir, Collection::Rooms) {
             let Some(id) = doc.json.get("_id").and_then(Json::as_str) else { continue };
-            if wanted.contains(id) {
+            if wanted.contains(id) && found_by_id(doc.json.get("t").and_then(Json::as_str)) {
                 resolver.ids.insert(id.to_owned());
             }
-            if let Some(name) = doc.json.get("name").and_then(Json::as_str) {
+            if let Some(name) = target_name(&doc.json) {
                 if wanted.contains(name) {
                     resolver.names.insert(name.to_owned(), id.to_owned());
                 }

@@ -54,8 +54,8 @@ impl Converter {
                 let room = room(doc)?;
                 summary.rooms += 1;
                 let mut items = vec![(Table::Rooms, items::room_item(&room))];
-                if let Some(name) = &room.name {
-                    items.push((Table::Sync, targets::name_item(name, &room.id)));
+                if let Some(name) = targets::target_name(&doc.json) {
+                    items.push((Table::Sync, targets::name_item(name, &room.id, &doc.json)));
                 }
                 return Ok(items);
             }
@@ -134,14 +134,15 @@ impl Converter {
         let channel = doc.json.get("channel");
         let partitions = targets::partitions(channel, rooms);
         let integration = Integration::of_document(id.clone(), &value);
-        let mut items: Items = partitions
-            .iter()
-            .map(|partition| (Table::Integrations, items::integration_item(&integration, Some(partition))))
-            .collect();
-        if items.is_empty() {
-            items.push((Table::Integrations, items::integration_item(&integration, None)));
+        if partitions.is_empty() {
             summary.unplaced_integrations += 1;
         }
+        let mut items: Items = partitions
+            .iter()
+            .map(String::as_str)
+            .chain([items::WORKSPACE])
+            .map(|partition| (Table::Integrations, items::integration_item(&integration, partition)))
+            .collect();
         summary.integrations += 1;
         summary.integration_items += items.len();
         // Which rooms its targets name, so that a room created, renamed or deleted

@@ -1,7 +1,13 @@
 //! Integration targets: which rooms an integration's `channel` names, and where
 //! it is therefore stored. `#X` is the room whose id is X or, failing that, the
-//! room named X; `all_public_channels` is its own partition; `@user` and anything
-//! else place nothing.
+//! room whose *target name* is X; `all_public_channels` and `all_private_groups`
+//! are partitions of their own; `@user` and anything else place nothing. Every
+//! integration is also stored once under the workspace partition.
+//!
+//! Rocket.Chat matches channels by `#name` or `#id`, and private groups by `#name`
+//! only, a discussion among them by its display name `fname`: a room's target name
+//! is its `fname` for a private discussion, else its `name` ([`target_name`]), and
+//! only a room that is not a private group is found by id ([`found_by_id`]).
 //!
 //! The sync table keeps both directions of that resolution, written by the same
 //! conversion for `import` and sync: a room's *name item* (`name#<name>`, sorted by
@@ -9,7 +15,8 @@
 //! (`ref#<X>`, sorted by integration id) tell a room created, renamed or deleted
 //! which integrations to place again.
 
-use crate::store::items::{attr, s, Item, ALL_PUBLIC_CHANNELS};
+use crate::store::items::{attr, s, Item, ALL_PRIVATE_GROUPS, ALL_PUBLIC_CHANNELS};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 
@@ -50,22 +57,50 @@ pub fn partitions(channel: Option<&Json>, rooms: &dyn Placement) -> BTreeSet<Str
     targets(channel)
         .into_iter()
         .filter_map(|target| {
-            if target == ALL_PUBLIC_CHANNELS {
-                return Some(ALL_PUBLIC_CHANNELS.to_owned());
+            if let Some(shared) = [ALL_PUBLIC_CHANNELS, ALL_PRIVATE_GROUPS].into_iter().find(|p| *p == target)
+            {
+                return Some(shared.to_owned());
             }
             rooms.room_of(target.strip_prefix('#')?)
         })
         .collect()
 }
 
+/// The name a `#X` target matches a room by: a private discussion's `fname`, any
+/// other room's `name` (Rocket.Chat's `groups.getIntegrations` and
+/// `channels.getIntegrations` rules).
+pub fn target_name(room: &Json) -> Option<&str> {
+    let field =
+        if is_group(room) && room.get("prid").is_some_and(|p| !p.is_null()) { "fname" } else { "name" };
+    room.get(field).and_then(Json::as_str).filter(|name| !name.is_empty())
+}
+
+/// Whether a `#<id>` target matches the room: a private group is never matched by id.
+pub fn found_by_id(room_type: Option<&str>) -> bool {
+    room_type != Some("p")
+}
+
+fn is_group(room: &Json) -> bool {
+    room.get("t").and_then(Json::as_str) == Some("p")
+}
+
 /// Partition keys of the sync table.
 const NAME: &str = "name#";
 const REF: &str = "ref#";
 
-/// The sync table's record that room `room_id` is named `name`.
-pub fn name_item(name: &str, room_id: &str) -> Item {
-    Item::from([(attr::PK.into(), s(format!("{NAME}{name}"))), (attr::SK.into(), s(room_id))])
+/// The sync table's record that room `room_id` has the target name `name`. A private
+/// group's record says so (`g`), so that a room turning private or public changes its
+/// record, and the integrations targeting it by id are placed again.
+pub fn name_item(name: &str, room_id: &str, room: &Json) -> Item {
+    let mut item = Item::from([(attr::PK.into(), s(format!("{NAME}{name}"))), (attr::SK.into(), s(room_id))]);
+    if is_group(room) {
+        item.insert(GROUP.into(), AttributeValue::Bool(true));
+    }
+    item
 }
+
+/// A name record's mark of a private group.
+const GROUP: &str = "g";
 
 /// The partition holding the rooms named `name` (one, once every event is applied).
 pub fn name_partition(name: &str) -> String {
@@ -109,5 +144,21 @@ mod tests {
         let refs: Vec<&str> = room_refs(Some(&channel)).collect();
         assert_eq!(refs, ["one", "r3", "two"]);
         assert!(partitions(Some(&json!("#one")), &Nowhere).is_empty());
+        let shared: Vec<String> =
+            partitions(Some(&json!("all_private_groups")), &Nowhere).into_iter().collect();
+        assert_eq!(shared, ["all_private_groups"]);
+    }
+
+    #[test]
+    fn groups_are_named_by_fname_when_discussions_and_never_found_by_id() {
+        let room =
+            |t: &str, prid: Option<&str>| json!({"_id":"r","t":t,"name":"n","fname":"Display","prid":prid});
+        assert_eq!(target_name(&room("p", Some("parent"))), Some("Display"));
+        assert_eq!(target_name(&room("p", None)), Some("n"));
+        assert_eq!(target_name(&room("c", Some("parent"))), Some("n"));
+        assert_eq!(target_name(&json!({"t":"p","prid":"x","name":"n"})), None);
+        assert!(found_by_id(Some("c")) && found_by_id(None) && !found_by_id(Some("p")));
+        // A room turning private changes its name record.
+        assert_ne!(name_item("n", "r", &room("p", None)), name_item("n", "r", &room("c", None)));
     }
 }

@@ -61,6 +61,31 @@ impl Filter {
         parse::parse(raw).map(Filter).map_err(|_| crate::error::ApiError::InvalidQuery(raw.to_owned()))
     }
 
+    /// `path` holds a string containing `text`, literally and ignoring case (as
+    /// MongoDB's `$regex` of the escaped text with `$options: "i"`).
+    pub fn contains_ignoring_case(path: &str, text: &str) -> Filter {
+        let regex = regex::RegexBuilder::new(&regex::escape(text)).case_insensitive(true).build();
+        // A literal too large to compile (far past any URL) matches nothing.
+        let cond = regex
+            .map_or_else(|_| Expr::Or(Vec::new()), |r| Expr::Field(path.to_owned(), vec![Cond::Regex(r)]));
+        Filter(cond)
+    }
+
+    /// `path` equals the string `value`.
+    pub fn equals(path: &str, value: &str) -> Filter {
+        Filter(Expr::Field(path.to_owned(), vec![Cond::Eq(Value::String(value.to_owned()))]))
+    }
+
+    /// Every filter given must hold; `None` when none is.
+    pub fn all(filters: impl IntoIterator<Item = Filter>) -> Option<Filter> {
+        let mut all: Vec<Expr> = filters.into_iter().map(|f| f.0).collect();
+        match all.len() {
+            0 => None,
+            1 => all.pop().map(Filter),
+            _ => Some(Filter(Expr::And(all))),
+        }
+    }
+
     pub fn matches(&self, doc: &Value) -> bool {
         matching::expr(&self.0, doc)
     }

@@ -1,7 +1,7 @@
 //! The store on DynamoDB: a round is one BatchGetItem and the index queries, all at once.
 
 use super::fresh::Fresh;
-use super::items::{self, attr, Item, Unreadable, ALL_PUBLIC_CHANNELS};
+use super::items::{self, attr, Item, Unreadable, ALL_PRIVATE_GROUPS, ALL_PUBLIC_CHANNELS};
 use super::FIRST_PAGE_ITEMS;
 use super::{Cursor, Fetched, Key, PartitionPage, PartitionRead, Record, Round, Store, StoreError};
 use crate::config::{
@@ -21,18 +21,23 @@ pub struct DynamoStore {
     settings: StoreSettings,
     /// The permission documents change rarely and are the same for every caller.
     permissions: Fresh<Vec<(Key, Record)>>,
-    /// `all_public_channels`' first page: the same for every room and every caller,
-    /// and otherwise one more query (and its read units) in every request.
-    public_first_page: Fresh<PartitionPage>,
+    /// `all_public_channels`' and `all_private_groups`' first pages: the same for
+    /// every room and every caller, and otherwise one more query (and its read units)
+    /// in every request.
+    shared_first_pages: [(&'static str, Fresh<PartitionPage>); 2],
 }
+
+/// The partitions whose first page a container caches.
+const CACHED_PARTITIONS: [&str; 2] = [ALL_PUBLIC_CHANNELS, ALL_PRIVATE_GROUPS];
 
 /// DynamoDB's limit of keys per BatchGetItem call.
 const BATCH_KEYS: usize = 100;
 
 /// What a partition read brings back, whole or as heads (see `items::integration_from`).
 const WHOLE_ATTRIBUTES: &[&str] =
-    &[attr::ID, attr::DOC, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT];
-const HEAD_ATTRIBUTES: &[&str] = &[attr::ID, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT];
+    &[attr::ID, attr::DOC, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT, attr::HEAD_TS];
+const HEAD_ATTRIBUTES: &[&str] =
+    &[attr::ID, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT, attr::HEAD_TS];
 
 impl Store for DynamoStore {
     fn read<'a>(&'a self, round: &'a Round) -> BoxFuture<'a, Result<Fetched, StoreError>> {
@@ -53,12 +58,12 @@ struct Read<T> {
 impl DynamoStore {
     pub fn new(client: Client, tables: TableNames, settings: StoreSettings) -> Self {
         let permissions = Fresh::new(settings.permissions_ttl);
-        let public_first_page = Fresh::new(settings.public_page_ttl);
-        DynamoStore { client, tables, settings, permissions, public_first_page }
+        let shared_first_pages = CACHED_PARTITIONS.map(|p| (p, Fresh::new(settings.public_page_ttl)));
+        DynamoStore { client, tables, settings, permissions, shared_first_pages }
     }
 
-    /// Opens the connection (TLS included) and fills the caches (permissions,
-    /// `all_public_channels`' first page), during init rather than in the first request.
+    /// Opens the connection (TLS included) and fills the caches (permissions, the
+    /// shared partitions' first pages), during init rather than in the first request.
     /// The same round reads one key of every other table and looks up a name, so that
     /// a table or index that is missing or denied is found here: then each table is
     /// read alone to name it ([`StoreError::Misconfigured`]), and init fails.
@@ -66,8 +71,8 @@ impl DynamoStore {
         let permissions = crate::access::PERMISSIONS.iter().map(|(id, _)| Key::Permission((*id).to_owned()));
         let mut keys: Vec<Key> = permissions.collect();
         keys.extend(probe_keys());
-        let public = PartitionRead::first_page(ALL_PUBLIC_CHANNELS);
-        let round = Round { keys, room_name: Some(PROBE.into()), partitions: vec![public] };
+        let shared = CACHED_PARTITIONS.iter().map(|p| PartitionRead::first_page(p)).collect();
+        let round = Round { keys, room_name: Some(PROBE.into()), partitions: shared };
         let warmed = tokio::time::timeout(self.settings.request_budget, self.read_round(&round))
             .await
             .map_err(|_| StoreError::Timeout)?;
@@ -199,16 +204,16 @@ impl DynamoStore {
         Ok(Read { items, read_units })
     }
 
-    /// `all_public_channels`' first page from the cache while it is fresh; any other
+    /// A shared partition's first page from the cache while it is fresh; any other
     /// read from DynamoDB.
     async fn partition_or_cached(&self, read: &PartitionRead) -> Result<Read<PartitionPage>, StoreError> {
-        let shared = read.is_first_page_of(ALL_PUBLIC_CHANNELS);
-        if let Some(page) = shared.then(|| self.public_first_page.get()).flatten() {
+        let cache = self.shared_first_pages.iter().find(|(p, _)| read.is_first_page_of(p)).map(|(_, c)| c);
+        if let Some(page) = cache.and_then(Fresh::get) {
             return Ok(Read { items: page, read_units: 0.0 });
         }
         let read = self.partition(read).await?;
-        if shared {
-            self.public_first_page.put(read.items.clone());
+        if let Some(cache) = cache {
+            cache.put(read.items.clone());
         }
         Ok(read)
     }

@@ -40,15 +40,14 @@ pub mod attr {
     pub const HEAD_KIND: &str = "ty";
     pub const HEAD_CREATOR: &str = "by";
     pub const HEAD_CREATED_AT: &str = "at";
+    /// A top-level `ts` (stored JSON), written only when the document has one.
+    pub const HEAD_TS: &str = "ts";
     /// The sync table's key: what a record is about, and which one.
     pub const PK: &str = "pk";
     pub const SK: &str = "sk";
 }
 
-/// The integrations partition of integrations targeting every public channel.
-pub const ALL_PUBLIC_CHANNELS: &str = "all_public_channels";
-/// The sort key of an integration stored under no room (`@user` targets, none at all).
-pub const UNPLACED: &str = "-";
+pub use crate::model::partition::{ALL_PRIVATE_GROUPS, ALL_PUBLIC_CHANNELS, WORKSPACE};
 
 /// Memberships share one table: the scope says of what (`room:…`, `team:…`,
 /// `department:…`), the sort key `userId` says who.
@@ -254,13 +253,15 @@ fn membership_key(item: &Item) -> Option<Key> {
     })
 }
 
-/// One stored copy of an integration: under a room id, under `all_public_channels`,
-/// or (`partition` = `None`) under no room at all, so nothing of an import is lost.
-/// Its head is written beside the document (the importer's [`Integration::of_document`]).
-pub fn integration_item(integration: &Integration, partition: Option<&str>) -> Item {
+/// One stored copy of an integration: under a room id, under `all_public_channels` or
+/// `all_private_groups`, or under the [`WORKSPACE`] (every integration has that one,
+/// so nothing of an import is lost, `@user` targets included). Its head is written
+/// beside the document (the importer's [`Integration::of_document`]).
+pub fn integration_item(integration: &Integration, partition: &str) -> Item {
     let mut item = Item::from([
         (attr::ID.into(), s(integration.id.as_str())),
-        (attr::TARGET.into(), s(partition.unwrap_or(UNPLACED))),
+        (attr::TARGET.into(), s(partition)),
+        (attr::ROOM_ID.into(), s(partition)),
     ]);
     if let Some(text) = integration.stored() {
         item.insert(attr::DOC.into(), s(text));
@@ -282,8 +283,8 @@ pub fn integration_item(integration: &Integration, partition: Option<&str>) -> I
         }
         None => {}
     }
-    if let Some(room) = partition {
-        item.insert(attr::ROOM_ID.into(), s(room));
+    if let Some(ts) = &head.ts {
+        item.insert(attr::HEAD_TS.into(), s(ts.to_stored()));
     }
     item
 }
@@ -340,7 +341,13 @@ fn head_from(item: &mut Item) -> Result<Option<Head>, Unreadable> {
         }
         _ => None,
     };
-    Ok(Some(Head { kind, creator, created_at }))
+    let ts = match item.get(attr::HEAD_TS) {
+        Some(AttributeValue::S(text)) => {
+            Some(Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?)
+        }
+        _ => None,
+    };
+    Ok(Some(Head { kind, creator, created_at, ts }))
 }
 
 #[cfg(test)]
@@ -397,11 +404,13 @@ mod tests {
             r#"{"_id":"x","type":"webhook-incoming","_createdBy":{"_id":"u"},"_createdAt":{"$date":5}}"#,
         )
         .unwrap();
-        let odd = Value::from_extended_json_str(r#"{"_id":"y","type":7,"_createdAt":[1,"a"]}"#).unwrap();
+        let odd =
+            Value::from_extended_json_str(r#"{"_id":"y","type":7,"_createdAt":[1,"a"],"ts":{"$date":9}}"#)
+                .unwrap();
         let target: Arc<str> = Arc::from("r");
         for doc in [doc, odd] {
             let integration = Integration::of_document("x".into(), &doc);
-            let item = integration_item(&integration, Some("r"));
+            let item = integration_item(&integration, "r");
             assert_eq!(integration_from(item.clone(), &target), Ok(integration.clone()));
             // The heads index: no document, the same head.
             let mut slim = item.clone();

@@ -311,15 +311,23 @@ impl Applier {
             .collect())
     }
 
-    /// `#X` → the room it names now: the room whose id is X, else the room named X.
+    /// `#X` → the room it names now: the room whose id is X (not a private group),
+    /// else the room whose target name is X.
     async fn resolve(&self, wanted: BTreeSet<String>) -> Result<Resolved, StoreFailure> {
         if wanted.is_empty() {
             return Ok(Resolved::default());
         }
         let keys = wanted.iter().map(|id| Item::from([(attr::ID.to_owned(), s(id.as_str()))])).collect();
         let found = dynamo::get_all(&self.client, &self.tables.rooms, keys).await?;
-        let ids: HashSet<String> =
-            found.iter().filter_map(|i| i.get(attr::ID)?.as_s().ok().cloned()).collect();
+        let ids: HashSet<String> = found
+            .iter()
+            .filter(|item| {
+                targets::found_by_id(
+                    item.get(attr::ROOM_TYPE).and_then(|t| t.as_s().ok()).map(String::as_str),
+                )
+            })
+            .filter_map(|i| i.get(attr::ID)?.as_s().ok().cloned())
+            .collect();
         let lookups = wanted.iter().filter(|x| !ids.contains(*x)).map(|name| async move {
             let rooms =
                 dynamo::sort_keys(&self.client, &self.tables.sync, &targets::name_partition(name)).await?;
@@ -397,7 +405,8 @@ fn keyed(items: Items) -> BTreeMap<ItemKey, (String, Item)> {
 }
 
 /// The targets a room's change may resolve differently: its id when it appears or
-/// goes, its old and new names when they differ.
+/// goes or turns private or public (its name record, hashed, says which), its old
+/// and new target names when they differ.
 fn room_refs_changed(plan: &Plan) -> Vec<String> {
     let name_of = |key: &ItemKey| {
         let pk = key.values.first().filter(|_| key.table == Table::Sync)?;
@@ -405,16 +414,18 @@ fn room_refs_changed(plan: &Plan) -> Vec<String> {
     };
     let existed = !plan.old.gone && plan.old.items.keys().any(|k| k.table == Table::Rooms);
     let exists = plan.new.is_some();
-    let old_name = plan.old.items.keys().find_map(name_of);
-    let new_name = plan.new.as_ref().and_then(|n| n.keys().find_map(name_of));
+    let old_record = plan.old.items.iter().find_map(|(key, hash)| Some((name_of(key)?, hash.clone())));
+    let new_record = plan
+        .new
+        .as_ref()
+        .and_then(|n| n.iter().find_map(|(key, (hash, _))| Some((name_of(key)?, hash.clone()))));
     let mut changed = Vec::new();
-    if existed != exists {
+    if existed != exists || old_record != new_record {
         changed.push(plan.doc.id.clone());
+        changed.extend(old_record.map(|(name, _)| name));
+        changed.extend(new_record.map(|(name, _)| name));
     }
-    if old_name != new_name || existed != exists {
-        changed.extend(old_name);
-        changed.extend(new_name);
-    }
+    changed.dedup();
     changed
 }
 

@@ -95,7 +95,7 @@ async fn world() -> Harness {
     });
     let long =
         Integration::of_document("longIntegration01".into(), &Value::from_extended_json(long).unwrap());
-    put_items(&h, &h.tables.integrations, vec![items::integration_item(&long, Some(LONG_ROOM))]).await;
+    put_items(&h, &h.tables.integrations, vec![items::integration_item(&long, LONG_ROOM)]).await;
     h
 }
 

@@ -42,9 +42,8 @@ fn varied() -> Export {
         "_createdAt": {"$date": {"$numberLong": "1483635965660"}},
         "when": {"$date": 0}
     }));
-    e.integrations.push(
-        json!({"_id": "no-room", "type": "webhook-outgoing", "channel": ["@alice", "all_private_groups"]}),
-    );
+    e.integrations
+        .push(json!({"_id": "no-room", "type": "webhook-outgoing", "channel": ["@alice", "#nowhere"]}));
     e
 }
 
@@ -52,7 +51,10 @@ fn varied() -> Export {
 async fn documents_come_back_field_for_field() {
     let h = Harness::export(&varied()).await;
     assert_eq!(h.summary.integrations, 3);
-    assert_eq!(h.summary.integration_items, 4, "relaxed ×2 rooms, canonical ×1, no-room ×1");
+    assert_eq!(
+        h.summary.integration_items, 6,
+        "relaxed ×2 rooms, canonical ×1, no-room under none; each once more under the workspace"
+    );
     assert_eq!(h.summary.unplaced_integrations, 1);
     let alpha = h.get(&admin_headers(), "roomId=room-a&includeAllPublicChannels=false").await;
     let expected_relaxed = json!({
@@ -461,7 +463,7 @@ async fn repeated_ids_repeated_room_names_and_oversized_items_are_refused_before
             "rocketchat_room.json:2: name: \"alpha\" is also the name of the room at rocketchat_room.json:1",
             "rocketchat_room.json:3: name: must not be empty",
             "rocketchat_integrations.json:2: _id: \"hook\" repeats the integration of line 1",
-            "rocketchat_integrations.json:3: _id: \"huge\": its integrations item is 410191 bytes, over DynamoDB's 400 KB item limit",
+            "rocketchat_integrations.json:3: _id: \"huge\": its integrations item is 410216 bytes, over DynamoDB's 400 KB item limit",
         ]
     );
 }
@@ -586,9 +588,13 @@ async fn a_reimport_mirrors_the_export_unless_told_to_keep_stale_items() {
         }
     };
     run(export("alpha"), &["--create-tables"]).await;
-    assert_eq!(targets().await, ["room-a", "room-a"]);
+    assert_eq!(targets().await, ["*workspace", "*workspace", "room-a", "room-a"]);
     run(export("beta"), &["--keep-stale"]).await;
-    assert_eq!(targets().await, ["room-a", "room-b"], "moved, and --keep-stale keeps the one left out");
+    assert_eq!(
+        targets().await,
+        ["*workspace", "*workspace", "room-a", "room-b"],
+        "moved, and --keep-stale keeps the one left out"
+    );
     run(export("beta"), &[]).await;
-    assert_eq!(targets().await, ["room-b"], "by default the stale copy goes");
+    assert_eq!(targets().await, ["*workspace", "room-b"], "by default the stale copy goes");
 }

@@ -74,11 +74,11 @@ async fn seed(h: &Harness, specs: &[Spec], mask: usize) -> (String, BTreeSet<Str
         }
         let integration = Integration::of_document(id, &Value::from_extended_json(doc).unwrap());
         let partition = if s.public { "all_public_channels".to_owned() } else { room.clone() };
-        stored.push(items::integration_item(&integration, Some(&partition)));
+        stored.push(items::integration_item(&integration, &partition));
         if s.public {
             public.push(integration.id.clone());
             // Both targets: the listing must still show it once.
-            stored.push(items::integration_item(&integration, Some(&room)));
+            stored.push(items::integration_item(&integration, &room));
         }
     }
     put_items(h, &h.tables.integrations, stored).await;

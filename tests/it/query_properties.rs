@@ -100,7 +100,7 @@ fn a_query_only_ever_narrows_the_visible_listing() {
                     visible.insert(id.clone());
                 }
                 let integration = Integration::of_document(id, &Value::from_extended_json(doc).unwrap());
-                stored.push(items::integration_item(&integration, Some(&room)));
+                stored.push(items::integration_item(&integration, &room));
             }
             put_items(&h, &h.tables.integrations, stored).await;
             let headers = [("X-Auth-Token", format!("t{mask}")), ("X-User-Id", USERS[caller].to_owned())];

@@ -5,6 +5,7 @@
 use crate::support::*;
 use rc_integrations::config::{PageSettings, StoreSettings};
 use rc_integrations::request::RawRequest;
+use rc_integrations::Endpoint;
 use rc_integrations::Service;
 use std::time::Duration;
 
@@ -51,7 +52,7 @@ async fn a_warm_request_costs_the_floor() {
             user_id: Some(user.into()),
             query: vec![("roomId".into(), room.into())],
         };
-        let answer = service.answer(&raw).await;
+        let answer = service.answer(Endpoint::ChannelsGetIntegrations, &raw).await;
         assert!(answer.result.is_ok(), "{row}: {:?}", answer.result);
         // Token, user, room and the caller's subscription to it: four small items; then
         // the room's index query. DynamoDB and the embedded emulator charge a key not
@@ -88,7 +89,7 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
             r##"{{"_id":"i{i:06}","type":"webhook-outgoing","name":"integration {i:06}","channel":["#huge"],"urls":["https://example.org/{i:06}"]}}"##
         );
         let doc = Value::from_extended_json_str(&text).unwrap();
-        stored.push(items::integration_item(&Integration::of_document(format!("i{i:06}"), &doc), Some(ROOM)));
+        stored.push(items::integration_item(&Integration::of_document(format!("i{i:06}"), &doc), ROOM));
     }
     let item_bytes = item_size(&stored[1]);
     let (rooms, integrations) = stored.split_at(1);
@@ -105,9 +106,13 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
         query: form_pairs(query),
     };
     // The batch alone: a request whose listing is refused before any query.
-    let batch = service.answer(&ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=abc"))).await;
+    let batch = service
+        .answer(Endpoint::ChannelsGetIntegrations, &ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=abc")))
+        .await;
     assert_eq!(batch.rounds, 1);
-    let anonymous = service.answer(&ask("not-a-token", &format!("roomId={ROOM}"))).await;
+    let anonymous = service
+        .answer(Endpoint::ChannelsGetIntegrations, &ask("not-a-token", &format!("roomId={ROOM}")))
+        .await;
     assert_eq!(anonymous.result, Err(rc_integrations::error::ApiError::Unauthorized));
     assert_eq!(anonymous.rounds, 1);
     let public_partition = rcu(partition_size(&h, "all_public_channels").await);
@@ -120,12 +125,16 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
     );
     // The admin, allowed, reads the rest as heads, in one more round: the page (the
     // first integration) is in the first page, read whole.
-    let allowed = service.answer(&ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=1"))).await;
+    let allowed = service
+        .answer(Endpoint::ChannelsGetIntegrations, &ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=1")))
+        .await;
     assert!(allowed.result.unwrap().contains(&format!(r#""total":{}"#, SIZE + 1)));
     assert_eq!(allowed.rounds, 2);
 
     // A page deep in the room: heads of the rest, then the page's 50 documents by key.
-    let deep = service.answer(&ask(ADMIN_TOKEN, &format!("roomId={ROOM}&offset=10000"))).await;
+    let deep = service
+        .answer(Endpoint::ChannelsGetIntegrations, &ask(ADMIN_TOKEN, &format!("roomId={ROOM}&offset=10000")))
+        .await;
     // No `_createdAt` in the room: by id (the demo's dated public integration sorts last).
     let body = deep.result.unwrap();
     assert!(body.starts_with(r#"{"integrations":[{"_id":"i010000""#) && body.contains(r#""count":50"#));
@@ -136,7 +145,7 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
             "i000000".into(),
             &Value::from_extended_json_str(r#"{"_id":"x"}"#).unwrap(),
         ),
-        Some(ROOM),
+        ROOM,
     );
     head.retain(|name, _| !["doc", "roomId"].contains(&name.as_str()));
     let head_bytes = item_size(&head);
@@ -146,7 +155,9 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
     let rounding = heads.div_ceil(1 << 20) as f64;
     // Round 1 as bounded above, the heads of the rest, the page's documents by key.
     let floor = bound + rcu(heads) + rounding + 50.0 * rcu(item_bytes);
-    let whole = service.answer(&ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=0"))).await;
+    let whole = service
+        .answer(Endpoint::ChannelsGetIntegrations, &ask(ADMIN_TOKEN, &format!("roomId={ROOM}&count=0")))
+        .await;
     assert_eq!(whole.rounds, 2, "count=0 reads the documents whole");
     assert!(deep.read_units <= floor, "a deep page consumed {} RCU, floor {floor}", deep.read_units);
     println!(
@@ -159,11 +170,14 @@ async fn a_401_on_a_huge_room_costs_one_bounded_page() {
     // documents past its first page is read, whatever `count`, `sort` or `query` asks.
     for query in ["count=0", "count=0&sort={\"name\":1}", "query={\"name\":{\"$regex\":\"integration\"}}"] {
         let none = service
-            .answer(&RawRequest {
-                auth_token: Some("demo-token-graywolf336".into()),
-                user_id: Some("R4jgcQaQhvvK6K3iY".into()),
-                query: form_pairs(&format!("roomId={ROOM}&{query}")),
-            })
+            .answer(
+                Endpoint::ChannelsGetIntegrations,
+                &RawRequest {
+                    auth_token: Some("demo-token-graywolf336".into()),
+                    user_id: Some("R4jgcQaQhvvK6K3iY".into()),
+                    query: form_pairs(&format!("roomId={ROOM}&{query}")),
+                },
+            )
             .await;
         let body = none.result.unwrap();
         assert!(!body.contains(r#""_id":"i0"#), "{query}: {body}");
@@ -228,7 +242,7 @@ async fn measure_read_units_by_room_size() {
                 "_createdBy": {"username": "graywolf336", "_id": "R4jgcQaQhvvK6K3iY"},
             });
             let doc = Value::from_extended_json(doc).unwrap();
-            items::integration_item(&Integration::of_document(format!("sized{n}x{i:06}"), &doc), Some(&room))
+            items::integration_item(&Integration::of_document(format!("sized{n}x{i:06}"), &doc), &room)
         });
         put_items(&h, &h.tables.integrations, stored.collect()).await;
     }
@@ -245,9 +259,18 @@ async fn measure_read_units_by_room_size() {
     println!("|---|---|---|---|---|");
     for n in sizes {
         let room = format!("sizedRoom{n:08}");
-        let default = service.answer(&ask(format!("roomId={room}&includeAllPublicChannels=false"))).await;
-        let whole =
-            service.answer(&ask(format!("roomId={room}&includeAllPublicChannels=false&count=0"))).await;
+        let default = service
+            .answer(
+                Endpoint::ChannelsGetIntegrations,
+                &ask(format!("roomId={room}&includeAllPublicChannels=false")),
+            )
+            .await;
+        let whole = service
+            .answer(
+                Endpoint::ChannelsGetIntegrations,
+                &ask(format!("roomId={room}&includeAllPublicChannels=false&count=0")),
+            )
+            .await;
         assert!(default.result.is_ok() && whole.result.is_ok());
         let budget = if n == 10_000 { "≤ 10%" } else { "" };
         println!(

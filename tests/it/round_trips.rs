@@ -40,9 +40,10 @@ fn operations(proxy: &Proxy) -> Vec<String> {
 #[tokio::test]
 async fn the_first_request_after_init_takes_one_round() {
     let (h, proxy, store) = setup().await;
-    // Init: the connection is opened, the permissions and all_public_channels' first
-    // page read, in one round, before any request; the same round probes a key of every
-    // table (the same BatchGetItem) and the name index (a second Query).
+    // Init: the connection is opened, the permissions and the first pages of
+    // all_public_channels and all_private_groups read, in one round, before any
+    // request; the same round probes a key of every table (the same BatchGetItem) and
+    // the name index (a third Query).
     store.warm_up().await.unwrap();
     assert_eq!(proxy.rounds(), 1, "warm-up is one round: {:?}", operations(&proxy));
     assert_eq!(
@@ -51,7 +52,7 @@ async fn the_first_request_after_init_takes_one_round() {
         "{:?}",
         operations(&proxy)
     );
-    assert_eq!(operations(&proxy).iter().filter(|o| *o == "Query").count(), 2, "{:?}", operations(&proxy));
+    assert_eq!(operations(&proxy).iter().filter(|o| *o == "Query").count(), 3, "{:?}", operations(&proxy));
     proxy.reset_calls();
     let reply = h.as_admin(&format!("roomId={GENERAL}")).await;
     assert_eq!(reply.status, 200);
@@ -277,7 +278,7 @@ async fn put_dated_room(h: &Harness, room: &str, prefix: &str, n: usize, with_he
         let text =
             format!(r#"{{"_id":"{id}","type":"webhook-incoming","_createdAt":{{"$date":{}}}}}"#, 1000 - i);
         let doc = Value::from_extended_json_str(&text).unwrap();
-        let mut item = items::integration_item(&Integration::of_document(id, &doc), Some(room));
+        let mut item = items::integration_item(&Integration::of_document(id, &doc), room);
         if !with_heads {
             for head in [attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT] {
                 item.remove(head);
@@ -314,7 +315,7 @@ async fn an_integration_added_on_all_public_channels_is_listed_once_the_cached_p
     let text = r##"{"_id":"newPublicHook01","type":"webhook-outgoing","name":"Added later","channel":["all_public_channels"],"_createdAt":{"$date":"2024-01-01T00:00:00Z"}}"##;
     let doc = Value::from_extended_json_str(text).unwrap();
     let integration = Integration::of_document("newPublicHook01".into(), &doc);
-    let item = items::integration_item(&integration, Some(items::ALL_PUBLIC_CHANNELS));
+    let item = items::integration_item(&integration, items::ALL_PUBLIC_CHANNELS);
     put_items(&h, &h.tables.integrations, vec![item]).await;
 
     assert_eq!(names(&h).await, before, "served from the cached page");

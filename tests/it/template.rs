@@ -29,7 +29,7 @@ fn every_table_the_code_names_is_declared_with_its_indexes() {
     let integrations = specs.iter().find(|s| s.logical_id == "IntegrationsTable").unwrap();
     let heads = integrations.indexes.iter().find(|i| i.index_name() == INTEGRATION_HEADS_INDEX).unwrap();
     let projected = heads.projection().map(|p| p.non_key_attributes()).unwrap_or_default();
-    assert_eq!(projected, [attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT]);
+    assert_eq!(projected, [attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT, attr::HEAD_TS]);
 }
 
 #[test]

@@ -1,0 +1,189 @@
+//! The pipeline of every endpoint that lists integrations, top to bottom in the
+//! contract's order of checks: parse → fetch (one parallel round) → authenticate →
+//! authorize → room and room access (for a room's listing) → select (visibility ∧
+//! filters, sort) → page (project) → respond. An endpoint is a [`Spec`].
+
+use crate::access::{self, Visibility};
+use crate::error::ApiError;
+use crate::fetch::{self, Reader, Wants};
+use crate::model::{partition, Integration, RoomRecord};
+use crate::page::{self, Page, Shape};
+use crate::params::{Sort, Window};
+use crate::query::Filter;
+use crate::request::{self, Listing, ParsedRequest, RawRequest};
+use crate::room_access::{self, Caller, Decision};
+use crate::{auth, select, Service};
+
+/// What a listing endpoint is made of.
+pub struct Spec {
+    pub scope: Scope,
+    /// The sort when the caller gives none.
+    pub default_sort: fn() -> Sort,
+    /// The endpoint's own filters, from its parameters: ANDed with `query`.
+    pub filters: fn(&RawRequest) -> Vec<Filter>,
+    pub shape: Shape,
+}
+
+/// What is listed.
+pub enum Scope {
+    /// One room's integrations (and those shared by every room of its kind).
+    Room(RoomRule),
+    /// Every integration of the workspace.
+    Workspace,
+}
+
+/// Which rooms a room's listing serves, and how it refuses the others.
+pub struct RoomRule {
+    /// The room types listed; any other room is `not_found`.
+    pub admits: fn(&RoomRecord) -> bool,
+    /// The partition every room of the kind shares (`all_public_channels`, …).
+    pub shared: &'static str,
+    /// Whether the request lists `shared` too.
+    pub include_shared: fn(&RawRequest) -> bool,
+    pub missing: ApiError,
+    pub not_found: ApiError,
+    /// The answer when room access (contract §5a) refuses the caller.
+    pub denied: ApiError,
+}
+
+impl Spec {
+    fn parse(&self, raw: &RawRequest, service: &Service) -> ParsedRequest {
+        let listing = request::listing(raw, &service.pages, (self.default_sort)(), (self.filters)(raw));
+        let credentials = crate::auth::Credentials::parse(raw.auth_token.as_deref(), raw.user_id.as_deref());
+        match &self.scope {
+            Scope::Room(rule) => ParsedRequest {
+                credentials,
+                room: Some(request::room(raw, rule.missing.clone(), rule.not_found.clone())),
+                include_shared: (rule.include_shared)(raw),
+                listing,
+            },
+            Scope::Workspace => ParsedRequest { credentials, room: None, include_shared: true, listing },
+        }
+    }
+
+    fn shared(&self) -> &'static str {
+        match &self.scope {
+            Scope::Room(rule) => rule.shared,
+            Scope::Workspace => partition::WORKSPACE,
+        }
+    }
+}
+
+/// The pipeline, top to bottom, in the contract's order of checks.
+pub async fn run(
+    spec: &Spec,
+    service: &Service,
+    raw: &RawRequest,
+    reader: &mut Reader<'_>,
+    authenticated: &mut Option<String>,
+) -> Result<Page, ApiError> {
+    let request = spec.parse(raw, service);
+    let credentials = request.credentials.as_ref().ok_or(ApiError::Unauthorized)?;
+    let wants = Wants::listing(&request, credentials, Some(spec.shared()));
+    reader.run(fetch::first_round(&wants)).await?;
+
+    let facts = &reader.facts;
+    let now = chrono::Utc::now().timestamp();
+    let user = auth::authenticate(
+        credentials,
+        facts.token(&credentials.token_hash),
+        facts.user(&credentials.user_id),
+        now,
+    )?;
+    *authenticated = Some(user.id.clone());
+    let permissions = facts.permissions();
+    let visibility = access::authorize(&user, &permissions)?;
+    let room = match (&spec.scope, &request.room) {
+        (Scope::Room(rule), Some(room)) => {
+            let named = room.as_ref().map_err(Clone::clone)?;
+            let room =
+                facts.room(named, rule.admits).filter(|r| (rule.admits)(r)).ok_or(rule.not_found.clone())?;
+            let caller = Caller { user: &user, permissions: &permissions };
+            enter_room(&room, &caller, &wants, reader).await.map_err(|e| match e {
+                ApiError::RoomAccessDenied => rule.denied.clone(),
+                other => other,
+            })?;
+            Some(room)
+        }
+        _ => None,
+    };
+
+    let listing = request.listing.as_ref().map_err(Clone::clone)?;
+    let partitions = read_listing(room.as_ref(), &visibility, &wants, reader).await?;
+    let mut selection = select_within_budget(partitions, &visibility, listing).await?;
+    reader.run(fetch::documents_round(&selection.page)).await?;
+    reader.facts.fill_documents(&mut selection.page);
+    let max_bytes = service.pages.max_response_bytes;
+    Ok(page::respond(selection, listing.offset, &listing.fields, max_bytes, spec.shape))
+}
+
+/// The rest of the listed partitions. A caller who may not see everything gets it as
+/// heads whatever the request: what it may not see is dropped on heads, never read or
+/// held, and the documents a `query`, a sort or `count=0` needs are read for the rest.
+async fn read_listing(
+    room: Option<&RoomRecord>,
+    visibility: &Visibility,
+    wants: &Wants<'_>,
+    reader: &mut Reader<'_>,
+) -> Result<Vec<Vec<Integration>>, ApiError> {
+    let restricted = *visibility != Visibility::Everything;
+    reader.run(fetch::listing_round(&reader.facts, wants, room, restricted)).await?;
+    let mut partitions = reader.facts.take_integrations();
+    if restricted {
+        for partition in &mut partitions {
+            partition.retain(|integration| visibility.allows(&integration.head));
+        }
+        if !wants.heads_suffice {
+            reader.run(fetch::visible_documents_round(&partitions)).await?;
+            for partition in &mut partitions {
+                reader.facts.fill_documents(partition);
+                // One deleted since its head was read is left out.
+                partition.retain(|integration| integration.stored().is_some());
+            }
+        }
+    }
+    Ok(partitions)
+}
+
+/// Rooms up to this many integrations, without a `query`, are selected in place: a
+/// blocking thread would cost more than the work.
+const INLINE_SELECTION_MAX: usize = 1000;
+
+/// Selection (visibility ∧ filters, sort) within its CPU budget (`select::SELECT_BUDGET`;
+/// past it, the 503), on a blocking thread when it may be heavy, so that one costly
+/// request never stalls the others a local server or a runtime is answering.
+async fn select_within_budget(
+    partitions: Vec<Vec<Integration>>,
+    visibility: &Visibility,
+    listing: &Listing,
+) -> Result<select::Selection, ApiError> {
+    let deadline = std::time::Instant::now() + select::SELECT_BUDGET;
+    let window = Window::of(listing.offset, listing.count);
+    let size: usize = partitions.iter().map(Vec::len).sum();
+    if listing.filter.is_none() && size <= INLINE_SELECTION_MAX {
+        return select::select_within(partitions, visibility, None, &listing.sort, window, deadline);
+    }
+    let (visibility, filter, sort) = (visibility.clone(), listing.filter.clone(), listing.sort.clone());
+    tokio::task::spawn_blocking(move || {
+        select::select_within(partitions, &visibility, filter.as_ref(), &sort, window, deadline)
+    })
+    .await
+    .map_err(|_| ApiError::Unavailable)?
+}
+
+/// Room access (contract §5a): decided on what has been read, reading one more round
+/// only while no rule holds and some are undecided.
+async fn enter_room(
+    room: &RoomRecord,
+    caller: &Caller<'_>,
+    wants: &Wants<'_>,
+    reader: &mut Reader<'_>,
+) -> Result<(), ApiError> {
+    loop {
+        match room_access::decide(room, caller, &reader.facts) {
+            Decision::Allow => return Ok(()),
+            Decision::Deny => return Err(ApiError::RoomAccessDenied),
+            Decision::Need(keys) => reader.run(fetch::access_round(keys, &reader.facts, wants, room)).await?,
+        }
+    }
+}
