@@ -14,6 +14,8 @@ pub struct TableNames {
     pub integrations: String,
     /// Sync's records (document states, room names, integration refs); the API never reads it.
     pub sync: String,
+    /// `rocketchat_integration_history`, read by `integrations.history`.
+    pub history: String,
 }
 
 /// Index names; template.yaml defines them and a test checks they agree.
@@ -23,9 +25,11 @@ pub const INTEGRATION_ROOM_INDEX: &str = "roomId-index";
 /// holding only each integration's head (an `INCLUDE` projection of the head
 /// attributes): a large room's listing reads this, then its page's documents.
 pub const INTEGRATION_HEADS_INDEX: &str = "target-heads-index";
+/// A history's runs by integration id, newest first (its sort key orders them).
+pub const HISTORY_INDEX: &str = "integrationId-index";
 
 /// Each table: its logical id in template.yaml, the variable naming it, the local default.
-pub const TABLES: [(&str, &str, &str); 8] = [
+pub const TABLES: [(&str, &str, &str); 9] = [
     ("TokensTable", "TOKENS_TABLE", "rc_tokens"),
     ("UsersTable", "USERS_TABLE", "rc_users"),
     ("PermissionsTable", "PERMISSIONS_TABLE", "rc_permissions"),
@@ -34,6 +38,7 @@ pub const TABLES: [(&str, &str, &str); 8] = [
     ("MembershipsTable", "MEMBERSHIPS_TABLE", "rc_memberships"),
     ("IntegrationsTable", "INTEGRATIONS_TABLE", "rc_integrations"),
     ("SyncTable", "SYNC_TABLE", "rc_sync"),
+    ("HistoryTable", "HISTORY_TABLE", "rc_integration_history"),
 ];
 
 /// The tables the API function reads: every table but sync's own.
@@ -43,13 +48,13 @@ pub fn api_tables() -> impl Iterator<Item = &'static (&'static str, &'static str
 
 impl TableNames {
     fn from_array(
-        [tokens, users, permissions, rooms, teams, memberships, integrations, sync]: [String; 8],
+        [tokens, users, permissions, rooms, teams, memberships, integrations, sync, history]: [String; 9],
     ) -> Self {
-        TableNames { tokens, users, permissions, rooms, teams, memberships, integrations, sync }
+        TableNames { tokens, users, permissions, rooms, teams, memberships, integrations, sync, history }
     }
 
     /// Every name, in the order of [`TABLES`].
-    pub fn all(&self) -> [&str; 8] {
+    pub fn all(&self) -> [&str; 9] {
         [
             &self.tokens,
             &self.users,
@@ -59,6 +64,7 @@ impl TableNames {
             &self.memberships,
             &self.integrations,
             &self.sync,
+            &self.history,
         ]
         .map(String::as_str)
     }

@@ -23,7 +23,7 @@ use crate::model::{Body, Integration, PermissionRoles, RoomRecord, RoomRef, Toke
 use crate::params::Count;
 use crate::request::ParsedRequest;
 use crate::select::sorts_on_heads;
-use crate::store::{Cursor, Fetched, Key, PartitionRead, Record, Round, Store};
+use crate::store::{Cursor, Fetched, HistoryPage, Key, PartitionRead, Record, Round, Store};
 use std::collections::HashMap;
 use tokio::time::Instant;
 
@@ -118,7 +118,7 @@ pub fn first_round(wants: &Wants) -> Round {
 pub fn access_round(needed: Vec<Key>, facts: &Facts, wants: &Wants, room: &RoomRecord) -> Round {
     let partitions = wants.partitions(Some(&room.id));
     let unstarted = partitions.into_iter().filter(|p| !facts.partitions.contains_key(*p));
-    Round { keys: needed, room_name: None, partitions: unstarted.map(PartitionRead::first_page).collect() }
+    Round { keys: needed, partitions: unstarted.map(PartitionRead::first_page).collect(), ..Round::default() }
 }
 
 /// The last round, once the caller may list: whatever the partitions still hold.
@@ -168,6 +168,8 @@ pub struct Facts {
     known: HashMap<Key, Option<Record>>,
     rooms_named: Vec<RoomRecord>,
     partitions: HashMap<String, PartitionSoFar>,
+    /// The last history read's answer.
+    pub history: Option<HistoryPage>,
 }
 
 #[derive(Debug, Default)]
@@ -194,6 +196,9 @@ impl Facts {
             self.known.insert(Key::Room(room.id.clone()), Some(Record::Room(room.clone())));
         }
         self.rooms_named.extend(fetched.rooms_named);
+        if fetched.history.is_some() {
+            self.history = fetched.history;
+        }
         for page in fetched.pages {
             let so_far = self.partitions.entry(page.partition).or_default();
             so_far.integrations.extend(page.integrations);

@@ -132,6 +132,7 @@ impl Service {
                 list(&api::integrations_list::SPEC, self, raw, reader, user_id).await
             }
             Endpoint::IntegrationsGet => api::integrations_get::run(raw, reader, user_id).await,
+            Endpoint::IntegrationsHistory => api::integrations_history::run(self, raw, reader, user_id).await,
         }
     }
 }

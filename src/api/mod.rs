@@ -7,6 +7,7 @@
 pub mod channels_get_integrations;
 pub mod groups_get_integrations;
 pub mod integrations_get;
+pub mod integrations_history;
 pub mod integrations_list;
 pub mod listing;
 
@@ -17,14 +18,16 @@ pub enum Endpoint {
     GroupsGetIntegrations,
     IntegrationsList,
     IntegrationsGet,
+    IntegrationsHistory,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 4] = [
+    pub const ALL: [Endpoint; 5] = [
         Endpoint::ChannelsGetIntegrations,
         Endpoint::GroupsGetIntegrations,
         Endpoint::IntegrationsList,
         Endpoint::IntegrationsGet,
+        Endpoint::IntegrationsHistory,
     ];
 
     /// Rocket.Chat's route name (`channels.getIntegrations`, …).
@@ -34,6 +37,7 @@ impl Endpoint {
             Endpoint::GroupsGetIntegrations => "groups.getIntegrations",
             Endpoint::IntegrationsList => "integrations.list",
             Endpoint::IntegrationsGet => "integrations.get",
+            Endpoint::IntegrationsHistory => "integrations.history",
         }
     }
 

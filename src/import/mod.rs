@@ -104,6 +104,9 @@ pub async fn import_dir(
     check_dir(dir, options).await?.write(client, tables).await
 }
 
+/// How many collections an export may hold.
+const COLLECTIONS: usize = Collection::ALL.len();
+
 /// An export directory whose every document passed the validation pass: only such
 /// an export is ever written.
 pub struct CheckedExport {
@@ -111,7 +114,7 @@ pub struct CheckedExport {
     options: ImportOptions,
     summary: Summary,
     /// Documents per collection; `None` where the file is absent.
-    documents: [Option<usize>; 8],
+    documents: [Option<usize>; COLLECTIONS],
 }
 
 /// The validation pass alone, with no DynamoDB client: a bad export is reported
@@ -165,14 +168,17 @@ impl CheckedExport {
 
 /// The validation pass: every document converted and checked, nothing kept but
 /// what the checks need, the counts and the errors.
-fn validate(dir: &Path, options: ImportOptions) -> Result<(Summary, [Option<usize>; 8]), ImportError> {
+fn validate(
+    dir: &Path,
+    options: ImportOptions,
+) -> Result<(Summary, [Option<usize>; COLLECTIONS]), ImportError> {
     let mut progress = progress::Progress::start("documents checked", None);
     let converter = Converter { options: options.convert };
     let resolver = Resolver::read(dir);
     let mut summary = Summary::default();
     let mut errors = Vec::new();
     let mut unreported = 0;
-    let mut documents = [None; 8];
+    let mut documents = [None; COLLECTIONS];
     for collection in Collection::ALL {
         if dir.join(collection.file()).exists() {
             documents[collection as usize] = Some(0);
@@ -381,7 +387,7 @@ async fn prune_all(
     applier: &Applier,
     lock: &lock::Lock,
     options: &ImportOptions,
-    documents: &[Option<usize>; 8],
+    documents: &[Option<usize>; COLLECTIONS],
     collections: &[Collection],
 ) -> Result<usize, ImportError> {
     lock.phase("pruning: finding the documents the export no longer has").await?;

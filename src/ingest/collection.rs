@@ -35,10 +35,12 @@ pub enum Collection {
     Teams,
     TeamMembers,
     DepartmentAgents,
+    /// An outgoing integration's runs (`integrations.history`); may hold millions.
+    IntegrationHistory,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 8] = [
+    pub const ALL: [Collection; 9] = [
         Collection::Users,
         Collection::Rooms,
         Collection::Permissions,
@@ -47,6 +49,7 @@ impl Collection {
         Collection::Teams,
         Collection::TeamMembers,
         Collection::DepartmentAgents,
+        Collection::IntegrationHistory,
     ];
 
     /// The collection's name in MongoDB (`ns.coll`, Debezium's `source.collection`).
@@ -60,6 +63,7 @@ impl Collection {
             Collection::Teams => "rocketchat_team",
             Collection::TeamMembers => "rocketchat_team_member",
             Collection::DepartmentAgents => "rocketchat_livechat_department_agents",
+            Collection::IntegrationHistory => "rocketchat_integration_history",
         }
     }
 
@@ -79,6 +83,7 @@ impl Collection {
             Collection::Teams => "rocketchat_team.json",
             Collection::TeamMembers => "rocketchat_team_member.json",
             Collection::DepartmentAgents => "rocketchat_livechat_department_agents.json",
+            Collection::IntegrationHistory => "rocketchat_integration_history.json",
         }
     }
 
@@ -99,6 +104,7 @@ impl Collection {
             Collection::Teams => "t",
             Collection::TeamMembers => "m",
             Collection::DepartmentAgents => "a",
+            Collection::IntegrationHistory => "h",
         }
     }
 

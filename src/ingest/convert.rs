@@ -2,9 +2,9 @@
 //! to a room id. The same conversion serves `import` (its validation pass and its
 //! writing pass) and sync, so what sync writes for a document is what import writes.
 
-use super::members;
 use super::table::Table;
 use super::targets::{self, Placement};
+use super::{history, members};
 use super::{Collection, Doc, Summary};
 use crate::document::Value;
 use crate::model::{Integration, RoomRecord, TokenRecord, UserRecord};
@@ -70,6 +70,7 @@ impl Converter {
             Collection::DepartmentAgents => {
                 (Table::Memberships, members::department_agent(doc)?, &mut summary.department_agents)
             }
+            Collection::IntegrationHistory => (Table::History, history::history(doc)?, &mut summary.history),
         };
         *count += 1;
         Ok(vec![(table, item)])

@@ -4,6 +4,7 @@
 
 mod collection;
 mod convert;
+pub mod history;
 mod members;
 mod summary;
 mod table;

@@ -16,6 +16,7 @@ pub struct Summary {
     pub teams: usize,
     pub team_members: usize,
     pub department_agents: usize,
+    pub history: usize,
     /// Documents the tables already held at this version or a newer one (sync's).
     pub unchanged: usize,
     /// Documents the export no longer has, deleted from the tables.
@@ -43,6 +44,7 @@ impl std::fmt::Display for Summary {
         writeln!(f, "teams:             {}", self.teams)?;
         writeln!(f, "team members:      {}", self.team_members)?;
         writeln!(f, "department agents: {}", self.department_agents)?;
+        writeln!(f, "history:           {} integration runs", self.history)?;
         writeln!(f, "unchanged:         {} (already at this version or newer)", self.unchanged)?;
         writeln!(f, "pruned:            {} documents the export no longer has", self.pruned)?;
         match self.left.as_slice() {

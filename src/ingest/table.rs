@@ -15,10 +15,12 @@ pub enum Table {
     Integrations,
     /// Sync's own records: each document's state, room names, integration refs.
     Sync,
+    /// `rocketchat_integration_history`, one item per run.
+    History,
 }
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Tokens,
         Table::Users,
         Table::Permissions,
@@ -27,6 +29,7 @@ impl Table {
         Table::Memberships,
         Table::Integrations,
         Table::Sync,
+        Table::History,
     ];
 
     pub fn name(self, tables: &TableNames) -> &str {
@@ -39,13 +42,14 @@ impl Table {
             Table::Memberships => &tables.memberships,
             Table::Integrations => &tables.integrations,
             Table::Sync => &tables.sync,
+            Table::History => &tables.history,
         }
     }
 
     pub fn key_attributes(self) -> &'static [&'static str] {
         match self {
             Table::Tokens => &[attr::HASHED_TOKEN],
-            Table::Users | Table::Permissions | Table::Rooms | Table::Teams => &[attr::ID],
+            Table::Users | Table::Permissions | Table::Rooms | Table::Teams | Table::History => &[attr::ID],
             Table::Memberships => &[attr::SCOPE, attr::USER_ID],
             Table::Integrations => &[attr::ID, attr::TARGET],
             Table::Sync => &[attr::PK, attr::SK],
@@ -63,7 +67,8 @@ impl Table {
 
     /// A one-letter code, as a document's state lists the items it wrote.
     pub fn code(self) -> &'static str {
-        ["k", "u", "p", "r", "t", "m", "i", "s"][self.index()]
+        // Stored in sync's states: a table added later takes a new code, at the end.
+        ["k", "u", "p", "r", "t", "m", "i", "s", "h"][self.index()]
     }
 
     pub fn from_code(code: &str) -> Option<Table> {

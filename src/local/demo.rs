@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// Every file of `demo/`, by name.
-const FILES: [(&str, &str); 8] = [
+const FILES: [(&str, &str); 9] = [
     ("users.json", include_str!("../../demo/users.json")),
     ("rocketchat_room.json", include_str!("../../demo/rocketchat_room.json")),
     ("rocketchat_permissions.json", include_str!("../../demo/rocketchat_permissions.json")),
@@ -16,6 +16,7 @@ const FILES: [(&str, &str); 8] = [
         "rocketchat_livechat_department_agents.json",
         include_str!("../../demo/rocketchat_livechat_department_agents.json"),
     ),
+    ("rocketchat_integration_history.json", include_str!("../../demo/rocketchat_integration_history.json")),
 ];
 
 /// The demo export written out as an export directory, for the importer to read;

@@ -3,9 +3,13 @@
 use super::fresh::Fresh;
 use super::items::{self, attr, Item, Unreadable, ALL_PRIVATE_GROUPS, ALL_PUBLIC_CHANNELS};
 use super::FIRST_PAGE_ITEMS;
-use super::{Cursor, Fetched, Key, PartitionPage, PartitionRead, Record, Round, Store, StoreError};
+use super::{
+    Cursor, Fetched, HistoryPage, HistoryRead, Key, PartitionPage, PartitionRead, Record, Round, Store,
+    StoreError,
+};
 use crate::config::{
-    StoreSettings, TableNames, INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX,
+    StoreSettings, TableNames, HISTORY_INDEX, INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX,
+    ROOM_NAME_INDEX,
 };
 use crate::model::{Integration, RoomRecord};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
@@ -72,7 +76,9 @@ impl DynamoStore {
         let mut keys: Vec<Key> = permissions.collect();
         keys.extend(probe_keys());
         let shared = CACHED_PARTITIONS.iter().map(|p| PartitionRead::first_page(p)).collect();
-        let round = Round { keys, room_name: Some(PROBE.into()), partitions: shared };
+        // The history index too, with an id no integration has.
+        let history = HistoryRead { integration: PROBE.into(), creator: None, first: Some(1), count: false };
+        let round = Round { keys, room_name: Some(PROBE.into()), partitions: shared, history: Some(history) };
         let warmed = tokio::time::timeout(self.settings.request_budget, self.read_round(&round))
             .await
             .map_err(|_| StoreError::Timeout)?;
@@ -107,10 +113,11 @@ impl DynamoStore {
         };
         let reads_permissions = keys.iter().any(|k| matches!(k, Key::Permission(_)));
 
-        let (batch, named, pages) = tokio::try_join!(
+        let (batch, named, pages, history) = tokio::try_join!(
             self.batch_get(&keys),
             optional(round.room_name.as_deref().map(|name| self.rooms_named(name))),
             try_join_all(round.partitions.iter().map(|read| self.partition_or_cached(read))),
+            optional(round.history.as_ref().map(|read| self.history(read))),
         )?;
 
         if reads_permissions {
@@ -129,8 +136,12 @@ impl DynamoStore {
                 page.items
             })
             .collect();
+        let history = history.map(|read| {
+            read_units += read.read_units;
+            read.items
+        });
         let records = batch.items.into_iter().chain(cached_records).collect();
-        Ok(Fetched { records, rooms_named, pages, read_units })
+        Ok(Fetched { records, rooms_named, pages, history, read_units })
     }
 
     /// BatchGetItem over every key, at most [`BATCH_KEYS`] per call, the calls in
@@ -190,6 +201,125 @@ impl DynamoStore {
             }
         }
         Ok(found)
+    }
+
+    /// An integration's runs newest first (ids and creators, from the history index)
+    /// and their count, both at once.
+    async fn history(&self, read: &HistoryRead) -> Result<Read<HistoryPage>, StoreError> {
+        let (runs, counted) = tokio::try_join!(
+            async {
+                match read.first {
+                    Some(0) => Ok((Vec::new(), false, 0.0)),
+                    first => self.history_runs(read, first).await,
+                }
+            },
+            async {
+                match read.count {
+                    true => self.history_count(read).await.map(Some),
+                    false => Ok(None),
+                }
+            },
+        )?;
+        let (runs, complete, mut read_units) = runs;
+        let total = counted.map(|(total, units)| {
+            read_units += units;
+            total
+        });
+        Ok(Read { items: HistoryPage { runs, complete, total }, read_units })
+    }
+
+    /// A Query of the history index for `read`'s integration (and creator), newest first.
+    fn history_query(
+        &self,
+        read: &HistoryRead,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.tables.history)
+            .index_name(HISTORY_INDEX)
+            .key_condition_expression("#k = :k")
+            .expression_attribute_names("#k", attr::HISTORY_INTEGRATION)
+            .expression_attribute_values(":k", AttributeValue::S(read.integration.clone()))
+            .scan_index_forward(false)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        if let Some(creator) = &read.creator {
+            query = query
+                .filter_expression("#c = :c")
+                .expression_attribute_names("#c", attr::HEAD_CREATOR)
+                .expression_attribute_values(":c", AttributeValue::S(creator.clone()));
+        }
+        query
+    }
+
+    /// The newest `first` runs (all without it): ids and creators, and whether the
+    /// index holds no more.
+    async fn history_runs(
+        &self,
+        read: &HistoryRead,
+        first: Option<usize>,
+    ) -> Result<(Vec<(String, Option<String>)>, bool, f64), StoreError> {
+        let wanted = first.unwrap_or(usize::MAX);
+        let (mut runs, mut read_units, mut start) = (Vec::new(), 0.0, None);
+        loop {
+            // Without a filter, DynamoDB stops at the limit exactly; with one, its
+            // limit counts what it examined, so pages are read whole.
+            let limit = match read.creator {
+                None => Some((wanted - runs.len()).min(1000) as i32),
+                Some(_) => None,
+            };
+            let page = self
+                .history_query(read)
+                .projection_expression("#i, #b")
+                .expression_attribute_names("#i", attr::ID)
+                .expression_attribute_names("#b", attr::HEAD_CREATOR)
+                .set_limit(limit)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    sdk_call_error(e, "Query", &format!("{}/index/{HISTORY_INDEX}", self.tables.history))
+                })?;
+            read_units += page.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or_default();
+            for item in page.items.unwrap_or_default() {
+                let text = |key: &str| item.get(key).and_then(|v| v.as_s().ok()).cloned();
+                if let Some(id) = text(attr::ID) {
+                    runs.push((id, text(attr::HEAD_CREATOR)));
+                }
+            }
+            let next = page.last_evaluated_key.filter(|key| !key.is_empty());
+            if runs.len() >= wanted {
+                let complete = next.is_none() && runs.len() == wanted;
+                runs.truncate(wanted);
+                return Ok((runs, complete, read_units));
+            }
+            match next {
+                Some(key) => start = Some(key),
+                None => return Ok((runs, true, read_units)),
+            }
+        }
+    }
+
+    /// How many runs the integration (and creator) has: a COUNT of the index's entries.
+    async fn history_count(&self, read: &HistoryRead) -> Result<(usize, f64), StoreError> {
+        let (mut total, mut read_units, mut start) = (0, 0.0, None);
+        loop {
+            let page = self
+                .history_query(read)
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    sdk_call_error(e, "Query", &format!("{}/index/{HISTORY_INDEX}", self.tables.history))
+                })?;
+            read_units += page.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or_default();
+            total += usize::try_from(page.count).unwrap_or_default();
+            match page.last_evaluated_key.filter(|key| !key.is_empty()) {
+                Some(key) => start = Some(key),
+                None => return Ok((total, read_units)),
+            }
+        }
     }
 
     async fn rooms_named(&self, name: &str) -> Result<Read<Vec<RoomRecord>>, StoreError> {
@@ -407,6 +537,7 @@ fn probe_keys() -> Vec<Key> {
         Key::Team(id()),
         Key::Subscription { room: id(), user: id() },
         Key::Document { id: id(), target: id() },
+        Key::HistoryRun(id()),
     ]
 }
 

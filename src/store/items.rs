@@ -42,6 +42,10 @@ pub mod attr {
     pub const HEAD_CREATED_AT: &str = "at";
     /// A top-level `ts` (stored JSON), written only when the document has one.
     pub const HEAD_TS: &str = "ts";
+    /// A history run's integration id (its index's partition) and its sort key there
+    /// (`ingest::history::newest_first`); its snapshot's creator is `by`.
+    pub const HISTORY_INTEGRATION: &str = "integrationId";
+    pub const HISTORY_ORDER: &str = "ord";
     /// The sync table's key: what a record is about, and which one.
     pub const PK: &str = "pk";
     pub const SK: &str = "sk";
@@ -117,6 +121,7 @@ pub fn locate<'t>(key: &Key, tables: &'t TableNames) -> (&'t str, Item) {
         Key::DepartmentAgent { department, user } => {
             (&tables.memberships, membership_item(Scope::Department, department, user))
         }
+        Key::HistoryRun(id) => (&tables.history, one(attr::ID, id)),
         Key::Document { id, target } => (
             &tables.integrations,
             Item::from([
@@ -142,6 +147,8 @@ pub fn decode(table: &str, item: &Item, tables: &TableNames) -> Option<(Key, Rec
         Some((Key::Team(id()?), Record::Team(team_from(item))))
     } else if table == tables.memberships {
         Some((membership_key(item)?, Record::Member))
+    } else if table == tables.history {
+        Some((Key::HistoryRun(id()?), Record::Document(get_string(item, attr::DOC)?)))
     } else if table == tables.integrations {
         let key = Key::Document { id: id()?, target: get_string(item, attr::TARGET)? };
         Some((key, Record::Document(get_string(item, attr::DOC)?)))
@@ -285,6 +292,20 @@ pub fn integration_item(integration: &Integration, partition: &str) -> Item {
     }
     if let Some(ts) = &head.ts {
         item.insert(attr::HEAD_TS.into(), s(ts.to_stored()));
+    }
+    item
+}
+
+/// One run of an integration's history: its document, and what its index needs.
+pub fn history_item(id: &str, doc: &str, integration: &str, order: Vec<u8>, creator: Option<&str>) -> Item {
+    let mut item = Item::from([
+        (attr::ID.into(), s(id)),
+        (attr::DOC.into(), s(doc)),
+        (attr::HISTORY_INTEGRATION.into(), s(integration)),
+        (attr::HISTORY_ORDER.into(), AttributeValue::B(order.into())),
+    ]);
+    if let Some(creator) = creator {
+        item.insert(attr::HEAD_CREATOR.into(), s(creator));
     }
     item
 }

@@ -1,18 +1,28 @@
 //! A store held in memory: fixed records, read round by round like DynamoDB's, so the
 //! pipeline's order of checks and its rounds can be pinned by fast unit tests.
 
-use super::{Cursor, Fetched, Key, PartitionPage, Record, Round, Store, StoreError, FIRST_PAGE_ITEMS};
+use super::{
+    Cursor, Fetched, HistoryPage, Key, PartitionPage, Record, Round, Store, StoreError, FIRST_PAGE_ITEMS,
+};
 use crate::model::{Body, Integration, RoomRecord};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+struct Run {
+    id: String,
+    integration: String,
+    creator: Option<String>,
+}
+
 #[derive(Default)]
 pub struct MemoryStore {
     records: HashMap<Key, Record>,
     partitions: HashMap<String, Vec<Integration>>,
     /// Every round read, in order, for tests to inspect.
+    /// Runs in the history index's order (newest first).
+    history: Vec<Run>,
     rounds: Mutex<Vec<Round>>,
     unavailable: bool,
 }
@@ -43,6 +53,14 @@ impl MemoryStore {
     }
 
     /// The rounds read so far.
+    /// A run of `integration`'s history (by `creator`'s integration), older than
+    /// those already given.
+    pub fn with_run(mut self, id: &str, integration: &str, creator: Option<&str>, text: &str) -> Self {
+        let run = Run { id: id.into(), integration: integration.into(), creator: creator.map(Into::into) };
+        self.history.push(run);
+        self.with(Key::HistoryRun(id.into()), Record::Document(text.into()))
+    }
+
     pub fn rounds(&self) -> Vec<Round> {
         self.rounds.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -98,7 +116,19 @@ impl MemoryStore {
                 }
             })
             .collect();
-        Fetched { records, rooms_named, pages, read_units: 0.0 }
+        let history = round.history.as_ref().map(|read| {
+            let runs: Vec<(String, Option<String>)> = self
+                .history
+                .iter()
+                .filter(|run| run.integration == read.integration)
+                .filter(|run| read.creator.is_none() || run.creator == read.creator)
+                .map(|run| (run.id.clone(), run.creator.clone()))
+                .collect();
+            let total = read.count.then_some(runs.len());
+            let first = read.first.unwrap_or(usize::MAX);
+            HistoryPage { complete: runs.len() <= first, runs: runs.into_iter().take(first).collect(), total }
+        });
+        Fetched { records, rooms_named, pages, history, read_units: 0.0 }
     }
 }
 

@@ -52,6 +52,8 @@ pub enum Key {
         id: String,
         target: String,
     },
+    /// A run of an integration's history, by its `_id`.
+    HistoryRun(String),
 }
 
 /// What a key found.
@@ -65,7 +67,7 @@ pub enum Record {
     Team(TeamType),
     /// A subscription, team membership or department agent: its existence is the fact.
     Member,
-    /// An integration's stored document.
+    /// An integration's (or a history run's) stored document.
     Document(String),
 }
 
@@ -107,6 +109,27 @@ impl PartitionRead {
 /// list the room: what an anonymous or refused request can cost at most.
 pub const FIRST_PAGE_ITEMS: i32 = 50;
 
+/// A read of one integration's history, newest first (the history index's order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRead {
+    pub integration: String,
+    /// Only the runs whose snapshot's creator is this user.
+    pub creator: Option<String>,
+    /// The newest this many runs' ids; `None`: all of them.
+    pub first: Option<usize>,
+    /// Count every run (that matches `creator`), for the page's `total`.
+    pub count: bool,
+}
+
+/// What a history read found: run ids (each with its snapshot's creator) newest
+/// first, whether they are all there are, and the count when asked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryPage {
+    pub runs: Vec<(String, Option<String>)>,
+    pub complete: bool,
+    pub total: Option<usize>,
+}
+
 /// Everything one round reads, all of it in parallel.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Round {
@@ -115,11 +138,15 @@ pub struct Round {
     /// A room looked up by name (`name-index`).
     pub room_name: Option<String>,
     pub partitions: Vec<PartitionRead>,
+    pub history: Option<HistoryRead>,
 }
 
 impl Round {
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.room_name.is_none() && self.partitions.is_empty()
+        self.keys.is_empty()
+            && self.room_name.is_none()
+            && self.partitions.is_empty()
+            && self.history.is_none()
     }
 }
 
@@ -137,6 +164,7 @@ pub struct Fetched {
     pub records: Vec<(Key, Record)>,
     pub rooms_named: Vec<RoomRecord>,
     pub pages: Vec<PartitionPage>,
+    pub history: Option<HistoryPage>,
     /// Read capacity units the round consumed, as DynamoDB reports them.
     pub read_units: f64,
 }

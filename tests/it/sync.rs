@@ -154,6 +154,7 @@ fn export_of(world: &World) -> Export {
             Collection::Teams => &mut e.teams,
             Collection::TeamMembers => &mut e.team_members,
             Collection::DepartmentAgents => &mut e.department_agents,
+            Collection::IntegrationHistory => &mut e.history,
         };
         list.push(doc.clone());
     }

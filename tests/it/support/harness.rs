@@ -217,6 +217,8 @@ pub struct Export {
     pub teams: Vec<Json>,
     pub team_members: Vec<Json>,
     pub department_agents: Vec<Json>,
+    /// Written only when it holds runs: an export without the file leaves history alone.
+    pub history: Vec<Json>,
 }
 
 impl Export {
@@ -234,6 +236,10 @@ impl Export {
         ] {
             let text: String = docs.iter().map(|d| format!("{d}\n")).collect();
             std::fs::write(dir.path().join(file), text).unwrap();
+        }
+        if !self.history.is_empty() {
+            let text: String = self.history.iter().map(|d| format!("{d}\n")).collect();
+            std::fs::write(dir.path().join("rocketchat_integration_history.json"), text).unwrap();
         }
         dir
     }

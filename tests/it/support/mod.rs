@@ -6,11 +6,13 @@
 //!   (never from `src/error.rs`), for the tests to compare against.
 //! - `dynamo_proxy`: a DynamoDB proxy that delays, counts rounds and injects faults.
 //! - `fake_runtime_api`: a Lambda Runtime API to drive the real `bootstrap` binary.
+//! - `read_api_data`: the bodies of the read API contract, requests to any route.
 
 pub mod dynamo_proxy;
 pub mod fake_runtime_api;
 pub mod harness;
 pub mod oracle;
+pub mod read_api_data;
 
 pub use harness::*;
 pub use oracle::*;
