@@ -44,6 +44,11 @@ fn varied() -> Export {
     }));
     e.integrations
         .push(json!({"_id": "no-room", "type": "webhook-outgoing", "channel": ["@alice", "#nowhere"]}));
+    e.history.push(json!({
+        "_id": "run-1", "type": "outgoing-webhook", "step": "finished",
+        "integration": {"_id": "relaxed", "_createdBy": {"_id": ADMIN.0}},
+        "_updatedAt": {"$date": "2018-02-03T04:05:06.000Z"}, "data": {"text": "ünïcödé"}
+    }));
     e
 }
 

@@ -62,6 +62,19 @@ async fn every_sample_event_gets_its_documented_answer() {
         assert_eq!(body["error"], error, "{file}");
         assert_eq!(body["success"], false, "{file}");
     }
+    // One sample per other endpoint, each the demo's answer: (file, list key, an id in it).
+    let others = [
+        ("apigw-http-v2-groups.json", "integrations", "SecretAlertsHook1"),
+        ("apigw-http-v2-integrations-list.json", "integrations", "WMQDChpnYTRmFre9h"),
+        ("apigw-http-v2-integrations-history.json", "history", "GuggyRun00000003"),
+    ];
+    for (file, key, id) in others {
+        let (status, body) = invoke(&h, file).await;
+        assert_eq!(status, 200, "{file}: {body}");
+        assert!(body[key].as_array().unwrap().iter().any(|i| i["_id"] == id), "{file}: {body}");
+    }
+    let (status, body) = invoke(&h, "apigw-http-v2-integrations-get.json").await;
+    assert_eq!((status, &body["integration"]["name"]), (200, &Json::from("Guggy")), "{body}");
 }
 
 #[tokio::test]
@@ -75,6 +88,10 @@ async fn the_events_directory_holds_exactly_the_tested_samples() {
         files,
         [
             "alb.json",
+            "apigw-http-v2-groups.json",
+            "apigw-http-v2-integrations-get.json",
+            "apigw-http-v2-integrations-history.json",
+            "apigw-http-v2-integrations-list.json",
             "apigw-http-v2.json",
             "apigw-rest-v1.json",
             "bad-request-400.json",

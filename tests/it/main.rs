@@ -17,6 +17,8 @@ mod permissions;
 mod query;
 /// `query` only ever narrows; arbitrary input never panics (property tests).
 mod query_properties;
+/// `groups.getIntegrations`, `integrations.list`, `integrations.get` (read API contract §1–§4, §6).
+mod read_api;
 /// Contract §5a: room access, every rule both ways, and a property test against an oracle.
 mod room_access;
 
@@ -59,5 +61,8 @@ mod serve;
 mod shared_build;
 /// Live sync: import then change events ≡ import of the final state (property test).
 mod sync;
+
+/// integrations.history: import, sync, paging and visibility.
+mod history;
 /// template.yaml agrees with the code: tables, indexes, variables, IAM.
 mod template;

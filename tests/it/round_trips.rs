@@ -42,8 +42,8 @@ async fn the_first_request_after_init_takes_one_round() {
     let (h, proxy, store) = setup().await;
     // Init: the connection is opened, the permissions and the first pages of
     // all_public_channels and all_private_groups read, in one round, before any
-    // request; the same round probes a key of every table (the same BatchGetItem) and
-    // the name index (a third Query).
+    // request; the same round probes a key of every table (the same BatchGetItem), the
+    // name index and the history index (a third and a fourth Query).
     store.warm_up().await.unwrap();
     assert_eq!(proxy.rounds(), 1, "warm-up is one round: {:?}", operations(&proxy));
     assert_eq!(
@@ -52,7 +52,7 @@ async fn the_first_request_after_init_takes_one_round() {
         "{:?}",
         operations(&proxy)
     );
-    assert_eq!(operations(&proxy).iter().filter(|o| *o == "Query").count(), 3, "{:?}", operations(&proxy));
+    assert_eq!(operations(&proxy).iter().filter(|o| *o == "Query").count(), 4, "{:?}", operations(&proxy));
     proxy.reset_calls();
     let reply = h.as_admin(&format!("roomId={GENERAL}")).await;
     assert_eq!(reply.status, 200);
@@ -322,4 +322,80 @@ async fn an_integration_added_on_all_public_channels_is_listed_once_the_cached_p
     tokio::time::sleep(TTL + Duration::from_millis(100)).await;
     let after = names(&h).await;
     assert!(after.contains(&"Added later".to_owned()), "{after:?}");
+}
+
+/// One warm request to `path?query` as the demo's admin: its status and the
+/// sequential rounds and calls it made.
+async fn warm_request(path: &str, query: &str) -> (u16, usize, Vec<String>) {
+    let (h, proxy, store) = setup().await;
+    store.warm_up().await.unwrap();
+    // A first request fills what a container caches; the second is the warm one.
+    let uri = format!("{path}?{query}");
+    let admin = [("X-Auth-Token", ADMIN_TOKEN), ("X-User-Id", ADMIN_ID)];
+    h.request("GET", &uri, &admin).await;
+    proxy.reset_calls();
+    let reply = h.request("GET", &uri, &admin).await;
+    (reply.status.as_u16(), proxy.rounds(), operations(&proxy))
+}
+
+/// The other endpoints, per case: (endpoint, query, status, rounds, calls).
+#[tokio::test]
+async fn each_endpoint_takes_the_rounds_the_readme_states() {
+    use rc_integrations::Endpoint::*;
+    const SECRET: &str = "pX9kTq2LmZ8vB4wYc";
+    let cases: [(rc_integrations::Endpoint, String, u16, usize, &[&str]); 9] = [
+        // The group's subscription and first page come with the caller's records;
+        // all_private_groups' first page from the container's cache.
+        (GroupsGetIntegrations, format!("roomId={SECRET}"), 200, 1, &["BatchGetItem", "Query"]),
+        // A discussion: its parent's subscription is one more round.
+        (
+            GroupsGetIntegrations,
+            "roomId=SecretPlansDisc01".into(),
+            200,
+            2,
+            &["BatchGetItem", "Query", "BatchGetItem"],
+        ),
+        // By name: the name first, then the subscription and the group's page.
+        (
+            GroupsGetIntegrations,
+            "roomName=secret".into(),
+            200,
+            2,
+            &["BatchGetItem", "Query", "BatchGetItem", "Query"],
+        ),
+        // The workspace partition's first page holds the demo's every integration.
+        (IntegrationsList, String::new(), 200, 1, &["BatchGetItem", "Query"]),
+        (IntegrationsList, "name=guggy&type=webhook-outgoing".into(), 200, 1, &["BatchGetItem", "Query"]),
+        // The integration's workspace copy is a key of the one BatchGetItem.
+        (IntegrationsGet, "integrationId=WMQDChpnYTRmFre9h".into(), 200, 1, &["BatchGetItem"]),
+        (IntegrationsGet, "integrationId=nope".into(), 400, 1, &["BatchGetItem"]),
+        // Round 1: the caller and the page's run ids (all three); round 2: the runs by key.
+        (
+            IntegrationsHistory,
+            "id=WMQDChpnYTRmFre9h".into(),
+            200,
+            2,
+            &["BatchGetItem", "Query", "BatchGetItem"],
+        ),
+        // A page that ends before the runs do also counts them, in its second round.
+        (
+            IntegrationsHistory,
+            "id=WMQDChpnYTRmFre9h&count=1".into(),
+            200,
+            2,
+            &["BatchGetItem", "Query", "BatchGetItem", "Query"],
+        ),
+    ];
+    for (endpoint, query, status, rounds, calls) in cases {
+        let (got_status, got_rounds, mut got_calls) = warm_request(&endpoint.path(), &query).await;
+        let mut calls = calls.to_vec();
+        calls.sort();
+        got_calls.sort();
+        assert_eq!(
+            (got_status, got_rounds, got_calls),
+            (status, rounds, calls.iter().map(|c| c.to_string()).collect()),
+            "{} {query}",
+            endpoint.name()
+        );
+    }
 }

@@ -1,7 +1,9 @@
 //! template.yaml is the one source of truth: the code's table and index names, the
 //! environment it reads and the IAM it needs must agree with it.
 
-use rc_integrations::config::{INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX, TABLES};
+use rc_integrations::config::{
+    HISTORY_INDEX, INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX, ROOM_NAME_INDEX, TABLES,
+};
 use rc_integrations::cors::{self, CorsPolicy};
 use rc_integrations::local::tables::{specs, TEMPLATE};
 use rc_integrations::store::items::attr;
@@ -555,6 +557,7 @@ fn the_throttle_alarms_cover_every_table_and_index_the_api_reads() {
         ("RoomsTable", ROOM_NAME_INDEX),
         ("IntegrationsTable", INTEGRATION_ROOM_INDEX),
         ("IntegrationsTable", INTEGRATION_HEADS_INDEX),
+        ("HistoryTable", HISTORY_INDEX),
     ]
     .iter()
     .map(|(table, index)| ((*table).to_owned(), (*index).to_owned()))

@@ -1,0 +1,182 @@
+//! `integrations.history` over the real path: runs imported and synced, read newest
+//! first page by page, seen by whom the contract says, never with `data.user.services`.
+
+use crate::support::*;
+use rc_integrations::sync::{event, Applier, Event, Outcome};
+use rc_integrations::Endpoint;
+use serde_json::{json, Value as Json};
+
+const HOOK: &str = "hookOfOwner000001";
+const OWNER: (&str, &str) = ("owner000000000001", "owner-token");
+const OTHER: (&str, &str) = ("other000000000001", "other-token");
+const NOBODY: (&str, &str) = ("nobody00000000001", "nobody-token");
+const INCOMING_ADMIN: (&str, &str) = ("incoming000000001", "incoming-token");
+
+fn run(n: usize, integration: &str, creator: Option<&str>, minute: usize) -> Json {
+    let mut snapshot = json!({"_id": integration, "type": "webhook-outgoing", "token": "secret-token"});
+    if let Some(creator) = creator {
+        snapshot["_createdBy"] = json!({"_id": creator});
+    }
+    let at = json!({"$date": format!("2024-01-01T10:{minute:02}:00.000Z")});
+    json!({
+        "_id": format!("run{n:04}"), "type": "outgoing-webhook", "step": "finished",
+        "integration": snapshot, "event": "sendMessage", "_createdAt": at, "_updatedAt": at,
+        "data": {"text": format!("message {n}"), "user": {"_id": "u", "services": {"password": {"bcrypt": "hash"}}}},
+    })
+}
+
+/// Owner's hook with 12 runs (minutes 0..12, two sharing minute 5), another hook's
+/// run, and callers holding each permission.
+fn export() -> Export {
+    let mut e = Export::default();
+    e.user(ADMIN_ID, &["admin"], ADMIN_TOKEN);
+    e.user(OWNER.0, &["bot-builder"], OWNER.1);
+    e.user(OTHER.0, &["bot-builder"], OTHER.1);
+    e.user(NOBODY.0, &["user"], NOBODY.1);
+    e.user(INCOMING_ADMIN.0, &["incoming-admin"], INCOMING_ADMIN.1);
+    e.permission("manage-own-outgoing-integrations", &["admin", "bot-builder"]);
+    e.permission("manage-incoming-integrations", &["admin", "incoming-admin"]);
+    e.integration(HOOK, "webhook-outgoing", json!(["@x"]), Some(OWNER.0));
+    for n in 0..12 {
+        e.history.push(run(n, HOOK, Some(OWNER.0), if n == 11 { 5 } else { n }));
+    }
+    e.history.push(run(99, "anotherHook000001", Some(OTHER.0), 30));
+    e
+}
+
+async fn history(h: &Harness, (user, token): (&str, &str), query: &str) -> Reply {
+    let uri = format!("{}?{query}", Endpoint::IntegrationsHistory.path());
+    h.request("GET", &uri, &[("X-Auth-Token", token), ("X-User-Id", user)]).await
+}
+
+fn run_ids(reply: &Reply) -> Vec<String> {
+    let runs = reply.body["history"].as_array().unwrap_or_else(|| panic!("{}", reply.text));
+    runs.iter().map(|r| r["_id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn runs_come_newest_first_page_by_page_with_the_total() {
+    let h = Harness::export(&export()).await;
+    let all = history(&h, (ADMIN_ID, ADMIN_TOKEN), &format!("id={HOOK}&count=100")).await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    // Minute 10 first; run0005 and run0011 share minute 5: by `_id`.
+    let expected: Vec<String> =
+        [10, 9, 8, 7, 6, 5, 11, 4, 3, 2, 1, 0].iter().map(|n| format!("run{n:04}")).collect();
+    assert_eq!(run_ids(&all), expected);
+    let page = history(&h, (ADMIN_ID, ADMIN_TOKEN), &format!("id={HOOK}&offset=5&count=3")).await;
+    assert_eq!(run_ids(&page), expected[5..8]);
+    assert!(
+        page.text.ends_with(r#"],"offset":5,"items":3,"count":3,"total":12,"success":true}"#),
+        "{}",
+        page.text
+    );
+    assert!(page.text.starts_with(r#"{"history":[{"_id":"run0005""#), "{}", page.text);
+    // The same order when asked for explicitly (selected in memory), and reversed.
+    let sorted = history(
+        &h,
+        (ADMIN_ID, ADMIN_TOKEN),
+        &format!("id={HOOK}&count=0&sort={}", urlencode(r#"{"_updatedAt":-1}"#)),
+    )
+    .await;
+    assert_eq!(run_ids(&sorted), expected);
+    let oldest = history(
+        &h,
+        (ADMIN_ID, ADMIN_TOKEN),
+        &format!("id={HOOK}&count=2&sort={}", urlencode(r#"{"_updatedAt":1}"#)),
+    )
+    .await;
+    assert_eq!(run_ids(&oldest), ["run0000", "run0001"]);
+    assert_eq!(oldest.body["total"], 12);
+    // An unknown integration: 200, nothing.
+    let none = history(&h, (ADMIN_ID, ADMIN_TOKEN), "id=unknown").await;
+    assert_eq!((none.status.as_u16(), none.body["total"].as_u64()), (200, Some(0)));
+}
+
+#[tokio::test]
+async fn a_query_narrows_and_fields_hide_but_the_users_services_never_come() {
+    let h = Harness::export(&export()).await;
+    let query = urlencode(r#"{"data.text":{"$in":["message 3","message 7"]}}"#);
+    let found = history(&h, (ADMIN_ID, ADMIN_TOKEN), &format!("id={HOOK}&query={query}")).await;
+    assert_eq!(run_ids(&found), ["run0007", "run0003"]);
+    assert_eq!(found.body["total"], 2);
+    // A query naming the integration cannot widen what `id` and visibility allow.
+    let widen = urlencode(r#"{"integration._id":"anotherHook000001"}"#);
+    let none = history(&h, (OWNER.0, OWNER.1), &format!("id={HOOK}&query={widen}")).await;
+    assert_eq!(none.body["total"], 0, "{}", none.text);
+    let whole = history(&h, (ADMIN_ID, ADMIN_TOKEN), &format!("id={HOOK}&count=1")).await;
+    assert!(!whole.text.contains("services") && !whole.text.contains("bcrypt"), "{}", whole.text);
+    assert_eq!(whole.body["history"][0]["data"]["user"], json!({"_id": "u"}));
+    let fields = urlencode(r#"{"step":1}"#);
+    let slim = history(&h, (ADMIN_ID, ADMIN_TOKEN), &format!("id={HOOK}&count=1&fields={fields}")).await;
+    assert_eq!(slim.body["history"][0], json!({"_id": "run0010", "step": "finished"}));
+}
+
+#[tokio::test]
+async fn who_sees_what() {
+    let h = Harness::export(&export()).await;
+    let q = format!("id={HOOK}");
+    // "Own" sees its own integration's runs, by the snapshot's creator.
+    assert_eq!(history(&h, OWNER, &q).await.body["total"], 12);
+    // Another "own" caller: 200 and nothing, not a 403.
+    let other = history(&h, OTHER, &q).await;
+    assert_eq!((other.status.as_u16(), other.body["total"].as_u64()), (200, Some(0)));
+    // The incoming permissions do not count: 403.
+    let forbidden = r#"{"success":false,"error":"User does not have the permissions required for this action [error-unauthorized]"}"#;
+    assert_eq!(history(&h, INCOMING_ADMIN, &q).await.text, forbidden);
+    assert_eq!(history(&h, NOBODY, &q).await.text, forbidden);
+    let anonymous = history(&h, ("someone", "made-up"), &q).await;
+    assert_eq!(anonymous.status.as_u16(), 401);
+}
+
+#[tokio::test]
+async fn the_id_parameter_fails_three_ways_after_authentication() {
+    let h = Harness::export(&export()).await;
+    let rows = [
+        (
+            "",
+            r#"{"success":false,"error":"must have required property 'id'","errorType":"error-invalid-params"}"#,
+        ),
+        (
+            "id=",
+            r#"{"success":false,"error":"must NOT have fewer than 1 characters","errorType":"error-invalid-params"}"#,
+        ),
+        ("id=%20%20", r#"{"success":false,"error":"Invalid integration id."}"#),
+    ];
+    for (query, body) in rows {
+        let reply = history(&h, (ADMIN_ID, ADMIN_TOKEN), query).await;
+        assert_eq!((reply.status.as_u16(), reply.text.as_str()), (400, body), "{query}");
+        // Before authentication and the gate, they are the 401 and the 403.
+        assert_eq!(history(&h, ("someone", "made-up"), query).await.status.as_u16(), 401, "{query}");
+        assert_eq!(history(&h, NOBODY, query).await.status.as_u16(), 403, "{query}");
+    }
+    let bad_count = history(&h, (ADMIN_ID, ADMIN_TOKEN), &format!("id={HOOK}&count=x")).await;
+    assert_eq!(bad_count.body["errorType"], "error-invalid-params");
+}
+
+#[tokio::test]
+async fn a_run_synced_in_is_listed_and_one_deleted_goes() {
+    let h = Harness::export(&export()).await;
+    let newest = run(500, HOOK, Some(OWNER.0), 59);
+    let lines = [
+        json!({"operationType": "insert", "clusterTime": {"$timestamp": {"t": 2_000_000_000u64, "i": 1}},
+               "ns": {"db": "rocketchat", "coll": "rocketchat_integration_history"},
+               "documentKey": {"_id": "run0500"}, "fullDocument": newest}),
+        json!({"operationType": "delete", "clusterTime": {"$timestamp": {"t": 2_000_000_000u64, "i": 2}},
+               "ns": {"db": "rocketchat", "coll": "rocketchat_integration_history"},
+               "documentKey": {"_id": "run0010"}}),
+    ];
+    let changes: Vec<_> = lines
+        .iter()
+        .map(|l| match event::parse_line(&l.to_string()).unwrap() {
+            Event::Change(c) => c,
+            Event::Ignored(why) => panic!("{why:?}"),
+        })
+        .collect();
+    let applier =
+        Applier::new(h.client.clone(), h.tables.clone(), 90, std::time::Duration::from_secs(86_400));
+    let report = applier.apply(changes).await.expect("DynamoDB");
+    assert!(report.outcomes.iter().all(|o| !matches!(o, Outcome::Failed(_))), "{:?}", report.outcomes);
+    let reply = history(&h, (ADMIN_ID, ADMIN_TOKEN), &format!("id={HOOK}&count=2")).await;
+    assert_eq!(run_ids(&reply), ["run0500", "run0009"]);
+    assert_eq!(reply.body["total"], 12);
+}
