@@ -283,3 +283,39 @@ async fn measure_read_units_by_room_size() {
         );
     }
 }
+
+/// The other endpoints, warm, on the demo: what an allowed request reads, and that an
+/// anonymous one (a made-up token) costs at most the 4 RCU of the security bound.
+#[tokio::test]
+async fn each_endpoint_reads_little_and_an_anonymous_request_at_most_4_rcu() {
+    let h = Harness::demo().await;
+    let settings = StoreSettings {
+        permissions_ttl: Duration::from_secs(600),
+        public_page_ttl: Duration::from_secs(600),
+        ..test_store_settings()
+    };
+    let (store, _) = service_via(&endpoint_url(), &h.tables, settings).await;
+    store.warm_up().await.unwrap();
+    let service = Service::new(store, PageSettings::default());
+    let ask = |token: &str, user: &str, query: &str| RawRequest {
+        auth_token: Some(token.into()),
+        user_id: Some(user.into()),
+        query: form_pairs(query),
+    };
+    let cases = [
+        (Endpoint::GroupsGetIntegrations, "roomId=pX9kTq2LmZ8vB4wYc"),
+        (Endpoint::IntegrationsList, ""),
+        (Endpoint::IntegrationsGet, "integrationId=WMQDChpnYTRmFre9h"),
+        (Endpoint::IntegrationsHistory, "id=WMQDChpnYTRmFre9h"),
+    ];
+    for (endpoint, query) in cases {
+        let allowed = service.answer(endpoint, &ask(ADMIN_TOKEN, ADMIN_ID, query)).await;
+        assert!(allowed.result.is_ok(), "{}: {:?}", endpoint.name(), allowed.result);
+        // The demo's documents are small: a handful of reads of 0.5 RCU each.
+        assert!(allowed.read_units <= 6.0, "{}: {} RCU", endpoint.name(), allowed.read_units);
+        let anonymous = service.answer(endpoint, &ask("made-up", ADMIN_ID, query)).await;
+        assert_eq!(anonymous.result.as_ref().map_err(|e| e.status()), Err(401), "{}", endpoint.name());
+        assert!(anonymous.read_units <= 4.0, "{}: {} RCU", endpoint.name(), anonymous.read_units);
+        assert_eq!(anonymous.rounds, 1, "{}", endpoint.name());
+    }
+}
