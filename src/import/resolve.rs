@@ -4,18 +4,14 @@
 //! messages included) can be many, the rooms integrations target are few.
 
 use super::read::{open_collection, Collection, Doc};
-use crate::ingest::targets::{found_by_id, target_name, targets, Placement};
+use crate::ingest::targets::{found_by_id, target_name, targets, Placement, Rooms};
 use serde_json::Value as Json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
+/// The rooms the export's targets name (see [`Rooms`]).
 #[derive(Debug, Default)]
-pub struct Resolver {
-    /// Ids of existing rooms that some target names.
-    ids: HashSet<String>,
-    /// Room id by name, for the names some target uses.
-    names: HashMap<String, String>,
-}
+pub struct Resolver(Rooms);
 
 impl Resolver {
     /// Reads the integrations' targets, then the rooms they name. Malformed
@@ -29,31 +25,28 @@ impl Resolver {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let mut resolver = Resolver::default();
+        let mut rooms = Rooms::default();
         if wanted.is_empty() {
-            return resolver;
+            return Resolver(rooms);
         }
         for doc in documents(dir, Collection::Rooms) {
             let Some(id) = doc.json.get("_id").and_then(Json::as_str) else { continue };
             if wanted.contains(id) && found_by_id(doc.json.get("t").and_then(Json::as_str)) {
-                resolver.ids.insert(id.to_owned());
+                rooms.by_id.insert(id.to_owned());
             }
             if let Some(name) = target_name(&doc.json) {
                 if wanted.contains(name) {
-                    resolver.names.insert(name.to_owned(), id.to_owned());
+                    rooms.by_name.entry(name.to_owned()).or_default().insert(id.to_owned());
                 }
             }
         }
-        resolver
+        Resolver(rooms)
     }
 }
 
 impl Placement for Resolver {
-    fn room_of(&self, room: &str) -> Option<String> {
-        if self.ids.contains(room) {
-            return Some(room.to_owned());
-        }
-        self.names.get(room).cloned()
+    fn rooms_of(&self, target: &str) -> Vec<String> {
+        self.0.rooms_of(target)
     }
 }
 
@@ -80,8 +73,9 @@ mod tests {
             "{\"channel\": \"#one, @bob\"}\n{\"channel\": [\"#r3\", \"#nowhere\"]}\n",
         );
         let resolver = Resolver::read(dir.path());
-        assert_eq!(resolver.ids, HashSet::from(["r3".to_owned()]));
-        assert_eq!(resolver.names, HashMap::from([("one".to_owned(), "r1".to_owned())]));
+        assert_eq!(resolver.0.by_id, HashSet::from(["r3".to_owned()]));
+        let one = std::collections::BTreeSet::from(["r1".to_owned()]);
+        assert_eq!(resolver.0.by_name, std::collections::HashMap::from([("one".to_owned(), one)]));
         let channel = json!(["#one,#r3", "all_public_channels", "#two", "@x"]);
         let partitions: Vec<String> =
             crate::ingest::targets::partitions(Some(&channel), &resolver).into_iter().collect();

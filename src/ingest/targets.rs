@@ -18,19 +18,38 @@
 use crate::store::items::{attr, s, Item, ALL_PRIVATE_GROUPS, ALL_PUBLIC_CHANNELS};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value as Json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Resolves the X of a `#X` target to the id of the room it names, if any.
+/// Resolves the X of a `#X` target to the ids of the rooms it names.
 pub trait Placement {
-    fn room_of(&self, target: &str) -> Option<String>;
+    fn rooms_of(&self, target: &str) -> Vec<String>;
 }
 
 /// Places nothing: every `#X` names no room.
 pub struct Nowhere;
 
 impl Placement for Nowhere {
-    fn room_of(&self, _: &str) -> Option<String> {
-        None
+    fn rooms_of(&self, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// The rooms some targets name, as import and sync each look them up: `#X` is the
+/// room whose id is X (unless a private group) *and* every room whose target name is
+/// X, as Rocket.Chat matches `channel` against both.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rooms {
+    pub by_id: HashSet<String>,
+    pub by_name: HashMap<String, BTreeSet<String>>,
+}
+
+impl Placement for Rooms {
+    fn rooms_of(&self, target: &str) -> Vec<String> {
+        let mut rooms = self.by_name.get(target).cloned().unwrap_or_default();
+        if self.by_id.contains(target) {
+            rooms.insert(target.to_owned());
+        }
+        rooms.into_iter().collect()
     }
 }
 
@@ -56,12 +75,12 @@ pub fn room_refs(channel: Option<&Json>) -> impl Iterator<Item = &str> {
 pub fn partitions(channel: Option<&Json>, rooms: &dyn Placement) -> BTreeSet<String> {
     targets(channel)
         .into_iter()
-        .filter_map(|target| {
+        .flat_map(|target| {
             if let Some(shared) = [ALL_PUBLIC_CHANNELS, ALL_PRIVATE_GROUPS].into_iter().find(|p| *p == target)
             {
-                return Some(shared.to_owned());
+                return vec![shared.to_owned()];
             }
-            rooms.room_of(target.strip_prefix('#')?)
+            target.strip_prefix('#').map(|x| rooms.rooms_of(x)).unwrap_or_default()
         })
         .collect()
 }
@@ -126,18 +145,27 @@ pub fn ref_partition(room_ref: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::collections::HashMap;
 
-    struct Rooms(HashMap<&'static str, &'static str>);
-    impl Placement for Rooms {
-        fn room_of(&self, target: &str) -> Option<String> {
-            self.0.get(target).map(|r| r.to_string())
+    fn rooms(ids: &[&str], names: &[(&str, &str)]) -> Rooms {
+        let mut rooms = Rooms { by_id: ids.iter().map(|i| i.to_string()).collect(), ..Rooms::default() };
+        for (name, id) in names {
+            rooms.by_name.entry(name.to_string()).or_default().insert(id.to_string());
         }
+        rooms
+    }
+
+    #[test]
+    fn a_target_names_the_room_of_that_id_and_every_room_of_that_name() {
+        // A channel whose id is another room's name, and two discussions of one fname.
+        let rooms = rooms(&["shadow"], &[("shadow", "g-shadow"), ("Plans", "d1"), ("Plans", "d2")]);
+        let placed: Vec<String> =
+            partitions(Some(&json!(["#shadow", "#Plans"])), &rooms).into_iter().collect();
+        assert_eq!(placed, ["d1", "d2", "g-shadow", "shadow"]);
     }
 
     #[test]
     fn targets_resolve_through_the_placement_and_refs_name_every_room_target() {
-        let rooms = Rooms(HashMap::from([("one", "r1"), ("r3", "r3")]));
+        let rooms = rooms(&["r3"], &[("one", "r1")]);
         let channel = json!(["#one,#r3", "all_public_channels", "#two", "@x", "#"]);
         let placed: Vec<String> = partitions(Some(&channel), &rooms).into_iter().collect();
         assert_eq!(placed, ["all_public_channels", "r1", "r3"]);

@@ -24,7 +24,7 @@ use super::dynamo::{self, StoreFailure, Write};
 use super::event::{Change, Failure, Op, Version};
 use super::state::{content_hash, DocKey, ItemKey, State};
 use crate::config::TableNames;
-use crate::ingest::targets::{self, Placement};
+use crate::ingest::targets::{self, Rooms};
 use crate::ingest::{Collection, ConvertOptions, Converter, Doc, Items, Summary, Table};
 use crate::store::items::{attr, s, Item};
 use aws_sdk_dynamodb::Client;
@@ -311,14 +311,22 @@ impl Applier {
             .collect())
     }
 
-    /// `#X` → the room it names now: the room whose id is X (not a private group),
-    /// else the room whose target name is X.
-    async fn resolve(&self, wanted: BTreeSet<String>) -> Result<Resolved, StoreFailure> {
+    /// `#X` → the rooms it names now: the room whose id is X (not a private group) and
+    /// every room whose target name is X, both looked up at once.
+    async fn resolve(&self, wanted: BTreeSet<String>) -> Result<Rooms, StoreFailure> {
         if wanted.is_empty() {
-            return Ok(Resolved::default());
+            return Ok(Rooms::default());
         }
         let keys = wanted.iter().map(|id| Item::from([(attr::ID.to_owned(), s(id.as_str()))])).collect();
-        let found = dynamo::get_all(&self.client, &self.tables.rooms, keys).await?;
+        let lookups = wanted.iter().map(|name| async move {
+            let rooms =
+                dynamo::sort_keys(&self.client, &self.tables.sync, &targets::name_partition(name)).await?;
+            Ok::<_, StoreFailure>((name.clone(), rooms.into_iter().collect::<BTreeSet<String>>()))
+        });
+        let (found, names) = tokio::try_join!(
+            dynamo::get_all(&self.client, &self.tables.rooms, keys),
+            futures::future::try_join_all(lookups),
+        )?;
         let ids: HashSet<String> = found
             .iter()
             .filter(|item| {
@@ -328,13 +336,8 @@ impl Applier {
             })
             .filter_map(|i| i.get(attr::ID)?.as_s().ok().cloned())
             .collect();
-        let lookups = wanted.iter().filter(|x| !ids.contains(*x)).map(|name| async move {
-            let rooms =
-                dynamo::sort_keys(&self.client, &self.tables.sync, &targets::name_partition(name)).await?;
-            Ok::<_, StoreFailure>((name.clone(), rooms.into_iter().next()))
-        });
-        let names = futures::future::try_join_all(lookups).await?;
-        Ok(Resolved { ids, names: names.into_iter().filter_map(|(n, r)| Some((n, r?))).collect() })
+        let by_name = names.into_iter().filter(|(_, rooms)| !rooms.is_empty()).collect();
+        Ok(Rooms { by_id: ids, by_name })
     }
 
     /// Integrations targeting any of `refs`, converted again from their stored
@@ -427,20 +430,4 @@ fn room_refs_changed(plan: &Plan) -> Vec<String> {
     }
     changed.dedup();
     changed
-}
-
-/// Targets resolved for one round.
-#[derive(Default)]
-struct Resolved {
-    ids: HashSet<String>,
-    names: HashMap<String, String>,
-}
-
-impl Placement for Resolved {
-    fn room_of(&self, target: &str) -> Option<String> {
-        if self.ids.contains(target) {
-            return Some(target.to_owned());
-        }
-        self.names.get(target).cloned()
-    }
 }

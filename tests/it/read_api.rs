@@ -422,7 +422,7 @@ async fn groups_match_a_private_discussion_by_fname_never_by_name_or_id() {
 }
 
 #[tokio::test]
-#[ignore = "known limitation: a `#X` target is placed in one room, the one whose _id is X before the one named X; Rocket.Chat lists it for both"]
+
 async fn groups_match_by_name_even_when_the_name_is_another_rooms_id() {
     // GI §6 / §2.4: an integration belongs to a group when one of its targets is
     // `#<group name>`, whatever else `#<that text>` also names.
