@@ -1,5 +1,6 @@
 //! Settings read once from the environment at start-up.
 
+use crate::store::items::{attr, Item};
 use std::time::Duration;
 
 /// The DynamoDB tables' names (from the variables that template.yaml sets).
@@ -28,18 +29,96 @@ pub const INTEGRATION_HEADS_INDEX: &str = "target-heads-index";
 /// A history's runs by integration id, newest first (its sort key orders them).
 pub const HISTORY_INDEX: &str = "integrationId-index";
 
-/// Each table: its logical id in template.yaml, the variable naming it, the local default.
-pub const TABLES: [(&str, &str, &str); 9] = [
-    ("TokensTable", "TOKENS_TABLE", "rc_tokens"),
-    ("UsersTable", "USERS_TABLE", "rc_users"),
-    ("PermissionsTable", "PERMISSIONS_TABLE", "rc_permissions"),
-    ("RoomsTable", "ROOMS_TABLE", "rc_rooms"),
-    ("TeamsTable", "TEAMS_TABLE", "rc_teams"),
-    ("MembershipsTable", "MEMBERSHIPS_TABLE", "rc_memberships"),
-    ("IntegrationsTable", "INTEGRATIONS_TABLE", "rc_integrations"),
-    ("SyncTable", "SYNC_TABLE", "rc_sync"),
-    ("HistoryTable", "HISTORY_TABLE", "rc_integration_history"),
-];
+/// Each table: its logical id in template.yaml, the variable naming it, the local
+/// default ([`Table::registry`], in the order of [`Table::ALL`]).
+pub const TABLES: [(&str, &str, &str); Table::ALL.len()] = {
+    let mut tables = [("", "", ""); Table::ALL.len()];
+    let mut at = 0;
+    while at < tables.len() {
+        tables[at] = Table::ALL[at].registry();
+        at += 1;
+    }
+    tables
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Every table: the one registry of names (template.yaml's logical id, the variable,
+/// the local default), keys and codes. [`TableNames`] holds the names, in this order.
+pub enum Table {
+    Tokens,
+    Users,
+    Permissions,
+    Rooms,
+    Teams,
+    Memberships,
+    Integrations,
+    /// Sync's own records: each document's state, room names, integration refs.
+    Sync,
+    /// `rocketchat_integration_history`, one item per run.
+    History,
+}
+
+impl Table {
+    pub const ALL: [Table; 9] = [
+        Table::Tokens,
+        Table::Users,
+        Table::Permissions,
+        Table::Rooms,
+        Table::Teams,
+        Table::Memberships,
+        Table::Integrations,
+        Table::Sync,
+        Table::History,
+    ];
+
+    /// Its logical id in template.yaml, the variable naming it, its local default name.
+    pub const fn registry(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Table::Tokens => ("TokensTable", "TOKENS_TABLE", "rc_tokens"),
+            Table::Users => ("UsersTable", "USERS_TABLE", "rc_users"),
+            Table::Permissions => ("PermissionsTable", "PERMISSIONS_TABLE", "rc_permissions"),
+            Table::Rooms => ("RoomsTable", "ROOMS_TABLE", "rc_rooms"),
+            Table::Teams => ("TeamsTable", "TEAMS_TABLE", "rc_teams"),
+            Table::Memberships => ("MembershipsTable", "MEMBERSHIPS_TABLE", "rc_memberships"),
+            Table::Integrations => ("IntegrationsTable", "INTEGRATIONS_TABLE", "rc_integrations"),
+            Table::Sync => ("SyncTable", "SYNC_TABLE", "rc_sync"),
+            Table::History => ("HistoryTable", "HISTORY_TABLE", "rc_integration_history"),
+        }
+    }
+
+    pub fn name(self, tables: &TableNames) -> &str {
+        tables.all()[self.index()]
+    }
+
+    pub fn key_attributes(self) -> &'static [&'static str] {
+        match self {
+            Table::Tokens => &[attr::HASHED_TOKEN],
+            Table::Users | Table::Permissions | Table::Rooms | Table::Teams | Table::History => &[attr::ID],
+            Table::Memberships => &[attr::SCOPE, attr::USER_ID],
+            Table::Integrations => &[attr::ID, attr::TARGET],
+            Table::Sync => &[attr::PK, attr::SK],
+        }
+    }
+
+    /// Whether two items of this table have the same key.
+    pub fn same_key(self, a: &Item, b: &Item) -> bool {
+        self.key_attributes().iter().all(|k| a.get(*k) == b.get(*k))
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// A one-letter code, as a document's state lists the items it wrote.
+    pub fn code(self) -> &'static str {
+        // Stored in sync's states: a table added later takes a new code, at the end.
+        ["k", "u", "p", "r", "t", "m", "i", "s", "h"][self.index()]
+    }
+
+    pub fn from_code(code: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.code() == code)
+    }
+}
 
 /// The tables the API function reads: every table but sync's own.
 pub fn api_tables() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {

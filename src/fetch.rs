@@ -378,7 +378,7 @@ mod tests {
             integrations: vec![],
             next,
         };
-        let pages = vec![page("r", Some(Cursor::Position(50))), page(ALL_PUBLIC_CHANNELS, None)];
+        let pages = vec![page("r", Some(Cursor::position(50))), page(ALL_PUBLIC_CHANNELS, None)];
         facts.absorb(first_round(&wants), Fetched { pages, ..Fetched::default() });
         assert_eq!(partitions(&listing_round(&facts, &wants, Some(&room), false)), [("r", true, true)]);
         // First pages come whole (a small room is listed from them); the rest as heads

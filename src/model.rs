@@ -40,16 +40,59 @@ pub struct RoomRecord {
 }
 
 impl RoomRecord {
-    /// A public channel (`c`) or an omnichannel room (`l`): the rooms
-    /// `channels.getIntegrations` lists; private groups and direct messages count as
-    /// not found there, as in Rocket.Chat.
-    pub fn is_channel(&self) -> bool {
-        self.kind == "c" || self.kind == "l"
+    pub fn room_type(&self) -> RoomType {
+        RoomType::of(&self.kind)
     }
 
-    /// A private group (`p`), discussions among them: the rooms `groups.getIntegrations` lists.
+    /// A public channel or an omnichannel room: the rooms `channels.getIntegrations`
+    /// lists; private groups and direct messages count as not found there, as in
+    /// Rocket.Chat.
+    pub fn is_channel(&self) -> bool {
+        matches!(self.room_type(), RoomType::Channel | RoomType::Omnichannel)
+    }
+
+    /// A private group, discussions among them: the rooms `groups.getIntegrations` lists.
     pub fn is_group(&self) -> bool {
-        self.kind == "p"
+        self.room_type() == RoomType::Group
+    }
+}
+
+/// Rocket.Chat's room types (`rocketchat_room.t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomType {
+    /// `c`, a public channel.
+    Channel,
+    /// `p`, a private group.
+    Group,
+    /// `d`, a direct conversation.
+    Direct,
+    /// `l`, an omnichannel (livechat) room.
+    Omnichannel,
+    /// Any other code: no rule of a known type applies to it (fail closed).
+    Other,
+}
+
+impl RoomType {
+    pub fn of(code: &str) -> RoomType {
+        match code {
+            "c" => RoomType::Channel,
+            "p" => RoomType::Group,
+            "d" => RoomType::Direct,
+            "l" => RoomType::Omnichannel,
+            _ => RoomType::Other,
+        }
+    }
+
+    /// The `view-<t>-room` permission of the type; none for an unknown type.
+    pub fn view_permission(self) -> Option<&'static str> {
+        use crate::access::{VIEW_C_ROOM, VIEW_D_ROOM, VIEW_L_ROOM, VIEW_P_ROOM};
+        match self {
+            RoomType::Channel => Some(VIEW_C_ROOM),
+            RoomType::Group => Some(VIEW_P_ROOM),
+            RoomType::Direct => Some(VIEW_D_ROOM),
+            RoomType::Omnichannel => Some(VIEW_L_ROOM),
+            RoomType::Other => None,
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 
 use crate::access::{self, holds};
 use crate::fetch::Facts;
-use crate::model::{PermissionRoles, RoomRecord, TeamType, UserRecord};
+use crate::model::{PermissionRoles, RoomRecord, RoomType, TeamType, UserRecord};
 use crate::store::{Key, Record};
 
 /// Discussions follow their parent at most this many levels up.
@@ -131,7 +131,7 @@ fn may_access<'r>(
 /// Rules 1 and 2: a public channel, in a public team or none with `view-c-room`,
 /// in a private (or vanished) team to its members.
 fn public_channel(room: &RoomRecord, caller: &Caller, facts: &Facts) -> Answer {
-    if room.kind != "c" {
+    if room.room_type() != RoomType::Channel {
         return Answer::No;
     }
     let Some(team) = &room.team_id else {
@@ -148,9 +148,8 @@ fn public_channel(room: &RoomRecord, caller: &Caller, facts: &Facts) -> Answer {
 
 /// Rule 3: subscribed, with `view-joined-room` or the view permission of the room's type.
 fn joined(room: &RoomRecord, caller: &Caller, facts: &Facts) -> Answer {
-    let by_type = format!("view-{}-room", room.kind);
-    let may_view = caller.holds(access::VIEW_JOINED_ROOM)
-        || (["c", "p", "d", "l"].contains(&room.kind.as_str()) && caller.holds(&by_type));
+    let by_type = room.room_type().view_permission();
+    let may_view = caller.holds(access::VIEW_JOINED_ROOM) || by_type.is_some_and(|p| caller.holds(p));
     if !may_view {
         return Answer::No;
     }
@@ -189,7 +188,7 @@ fn discussion<'r>(
 /// Rule 5: omnichannel rooms, to livechat staff, the serving agent, agents of the
 /// department once closed, and `rocket.cat`. The queued-inquiry preview is not applied.
 fn omnichannel(room: &RoomRecord, caller: &Caller, facts: &Facts) -> Answer {
-    if room.kind != "l" {
+    if room.room_type() != RoomType::Omnichannel {
         return Answer::No;
     }
     let id = caller.id();

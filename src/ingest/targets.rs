@@ -15,6 +15,7 @@
 //! (`ref#<X>`, sorted by integration id) tell a room created, renamed or deleted
 //! which integrations to place again.
 
+use crate::model::RoomType;
 use crate::store::items::{attr, s, Item, ALL_PRIVATE_GROUPS, ALL_PUBLIC_CHANNELS};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value as Json;
@@ -96,11 +97,11 @@ pub fn target_name(room: &Json) -> Option<&str> {
 
 /// Whether a `#<id>` target matches the room: a private group is never matched by id.
 pub fn found_by_id(room_type: Option<&str>) -> bool {
-    room_type != Some("p")
+    room_type.map(RoomType::of) != Some(RoomType::Group)
 }
 
 fn is_group(room: &Json) -> bool {
-    room.get("t").and_then(Json::as_str) == Some("p")
+    room.get("t").and_then(Json::as_str).map(RoomType::of) == Some(RoomType::Group)
 }
 
 /// Partition keys of the sync table.

@@ -9,6 +9,10 @@ mod pcre;
 use crate::document::Value;
 use regex::Regex;
 
+/// Why a query was refused; only ever shown as the generic 400.
+#[derive(Debug)]
+pub struct Invalid;
+
 /// A parsed `query`; the empty query matches everything.
 #[derive(Debug, Clone)]
 pub struct Filter(Expr);

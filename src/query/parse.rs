@@ -1,7 +1,7 @@
 //! Extended JSON text into the filter tree, refusing anything outside the subset.
 
 use super::pcre::compile;
-use super::{Cond, ElemMatch, Expr, Pattern};
+use super::{Cond, ElemMatch, Expr, Invalid, Pattern};
 use crate::document::Value;
 use crate::params::valid_path;
 use regex::Regex;
@@ -11,10 +11,6 @@ use serde_json::{Map, Value as Json};
 /// for any real filter, small enough that no request can be made expensive.
 pub const MAX_QUERY_LEN: usize = 4096;
 pub const MAX_DEPTH: usize = 12;
-
-/// Why a query was refused; only ever shown as the generic 400.
-#[derive(Debug)]
-pub struct Invalid;
 
 type Parsed<T> = Result<T, Invalid>;
 

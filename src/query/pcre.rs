@@ -16,7 +16,7 @@
 //! Known limit: with `i`, a `\w` or `\W` *inside a bracketed class* follows the crate's
 //! case folding, which adds `ſ` (U+017F) and `K` (U+212A) to the ASCII word characters.
 
-use super::parse::Invalid;
+use super::Invalid;
 use regex::{Regex, RegexBuilder};
 
 /// Longest pattern accepted, and the compiled-size limit of one regex.

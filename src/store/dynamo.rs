@@ -352,10 +352,7 @@ impl DynamoStore {
     /// it, whole or (past the first page) heads only. Read from its start with heads,
     /// its first page still comes whole: a room that fits in it needs nothing more.
     async fn partition(&self, read: &PartitionRead) -> Result<Read<PartitionPage>, StoreError> {
-        let start = match &read.from {
-            Some(Cursor::Key(key)) => Some(key.clone()),
-            _ => None,
-        };
+        let start = read.from.as_ref().and_then(Cursor::as_key).cloned();
         let target: Arc<str> = Arc::from(read.partition.as_str());
         let limit = (!read.to_the_end).then_some(FIRST_PAGE_ITEMS);
         let mut segment = if read.heads_only && start.is_none() && read.to_the_end {
@@ -370,7 +367,7 @@ impl DynamoStore {
             self.integrations(&target, start, read.to_the_end, limit, read.heads_only).await?
         };
         let integrations = std::mem::take(&mut segment.integrations);
-        let next = segment.next.map(Cursor::Key);
+        let next = segment.next.map(Cursor::key);
         let page = PartitionPage { partition: read.partition.clone(), integrations, next };
         Ok(Read { items: page, read_units: segment.read_units })
     }

@@ -92,16 +92,13 @@ impl MemoryStore {
             .iter()
             .map(|read| {
                 let all = self.partitions.get(&read.partition).map(Vec::as_slice).unwrap_or_default();
-                let from = match read.from {
-                    Some(Cursor::Position(at)) => at.min(all.len()),
-                    _ => 0,
-                };
+                let from = read.from.as_ref().and_then(Cursor::as_position).unwrap_or(0).min(all.len());
                 let end = if read.to_the_end {
                     all.len()
                 } else {
                     (from + FIRST_PAGE_ITEMS as usize).min(all.len())
                 };
-                let next = (end < all.len()).then_some(Cursor::Position(end));
+                let next = (end < all.len()).then_some(Cursor::position(end));
                 let target: Arc<str> = Arc::from(read.partition.as_str());
                 let as_read = |(at, integration): (usize, &Integration)| match read.heads_only {
                     true if at >= FIRST_PAGE_ITEMS as usize => {

@@ -71,13 +71,42 @@ pub enum Record {
     Document(String),
 }
 
-/// Where a read of an index partition resumes. Opaque to the planner.
+/// Where a read of an index partition resumes: the planner keeps it and hands it
+/// back, and only the store that made it can look inside.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cursor {
+pub struct Cursor(At);
+
+#[derive(Debug, Clone, PartialEq)]
+enum At {
     /// DynamoDB's `LastEvaluatedKey`.
     Key(items::Item),
     /// The in-memory store's position.
     Position(usize),
+}
+
+impl Cursor {
+    fn key(key: items::Item) -> Cursor {
+        Cursor(At::Key(key))
+    }
+
+    fn as_key(&self) -> Option<&items::Item> {
+        match &self.0 {
+            At::Key(key) => Some(key),
+            At::Position(_) => None,
+        }
+    }
+
+    /// The in-memory store's cursor (its tests build one).
+    pub fn position(at: usize) -> Cursor {
+        Cursor(At::Position(at))
+    }
+
+    fn as_position(&self) -> Option<usize> {
+        match self.0 {
+            At::Position(at) => Some(at),
+            At::Key(_) => None,
+        }
+    }
 }
 
 /// A read of one partition of the room's integrations: its first bounded page, or
@@ -208,7 +237,7 @@ mod tests {
         let rest = [
             PartitionRead { to_the_end: true, ..first.clone() },
             PartitionRead { heads_only: true, ..first.clone() },
-            PartitionRead { from: Some(Cursor::Position(50)), ..first.clone() },
+            PartitionRead { from: Some(Cursor::position(50)), ..first.clone() },
         ];
         assert!(rest.iter().all(|read| !read.is_first_page_of("all_public_channels")));
     }

@@ -180,3 +180,63 @@ async fn a_run_synced_in_is_listed_and_one_deleted_goes() {
     assert_eq!(run_ids(&reply), ["run0500", "run0009"]);
     assert_eq!(reply.body["total"], 12);
 }
+
+/// The cost of a page of a large history (`benches/history_scale.sh` loads it): the
+/// read units of `integrations.history` against those of the page's runs read by key
+/// alone. Prints a markdown row per request.
+#[tokio::test]
+#[ignore = "measurement; run by benches/history_scale.sh"]
+async fn measure_history_page_cost() {
+    use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
+    use rc_integrations::config::{PageSettings, TableNames};
+    use rc_integrations::request::RawRequest;
+    use rc_integrations::store::{build_client, Endpoint as Dynamo};
+    let url = std::env::var("HISTORY_BENCH_ENDPOINT").expect("HISTORY_BENCH_ENDPOINT");
+    let settings = rc_integrations::config::StoreSettings {
+        request_budget: std::time::Duration::from_secs(30),
+        ..test_store_settings()
+    };
+    let tables = TableNames::from_env();
+    let client = build_client(&Dynamo::Local(url.clone()), &settings).await;
+    let (store, _) = service_via(&url, &tables, settings).await;
+    let service = rc_integrations::Service::new(store, PageSettings::default());
+    let hook = std::env::var("HISTORY_BENCH_HOOK").unwrap_or_else(|_| "hook0000000".into());
+    let cases = [
+        ("admin, default page", ("user0000000", "token-0"), format!("id={hook}")),
+        ("admin, page 11 (offset=500)", ("user0000000", "token-0"), format!("id={hook}&offset=500")),
+        ("own-only owner, default page", ("user0000001", "token-1"), format!("id={hook}")),
+    ];
+    println!("| request | runs of the integration | rounds | RCU | RCU of the page's runs by key | ratio |");
+    println!("|---|---|---|---|---|---|");
+    for (label, (user, token), query) in cases {
+        let raw = RawRequest {
+            auth_token: Some(token.into()),
+            user_id: Some(user.into()),
+            query: form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+        };
+        let answer = service.answer(Endpoint::IntegrationsHistory, &raw).await;
+        let body: Json = serde_json::from_str(answer.result.as_ref().expect("200")).unwrap();
+        let ids: Vec<&str> =
+            body["history"].as_array().unwrap().iter().map(|r| r["_id"].as_str().unwrap()).collect();
+        let keys =
+            ids.iter().map(|id| [("_id".to_owned(), AttributeValue::S((*id).into()))].into()).collect();
+        let page = client
+            .batch_get_item()
+            .request_items(
+                &tables.history,
+                KeysAndAttributes::builder().set_keys(Some(keys)).build().unwrap(),
+            )
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .unwrap();
+        let alone: f64 = page.consumed_capacity().iter().filter_map(|c| c.capacity_units).sum();
+        println!(
+            "| {label} | {} | {} | {} | {alone} | {:.2} |",
+            body["total"],
+            answer.rounds,
+            answer.read_units,
+            answer.read_units / alone
+        );
+    }
+}
