@@ -47,6 +47,10 @@ def main():
          "services": {"resume": {"loginTokens": [
              {"type": "personalAccessToken", "name": "bench", "hashedToken": hashed(token)}]}}}
         for uid, roles, token in users))
+    write_lines(os.path.join(out, "rocketchat_permissions.json"), [
+        {"_id": "manage-outgoing-integrations", "roles": ["admin"]},
+        {"_id": "manage-own-outgoing-integrations", "roles": ["admin", "bot-builder"]},
+    ])
     write_lines(os.path.join(out, "rocketchat_room.json"),
                 [{"_id": "benchRoom0000001", "name": "bench", "t": "c"}])
     snapshot = lambda h: {

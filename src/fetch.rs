@@ -23,6 +23,7 @@ use crate::model::{Body, Integration, PermissionRoles, RoomRecord, RoomRef, Toke
 use crate::params::Count;
 use crate::request::ParsedRequest;
 use crate::select::sorts_on_heads;
+use crate::store::meter::Meter;
 use crate::store::{Cursor, Fetched, HistoryPage, Key, PartitionRead, Record, Round, Store};
 use std::collections::HashMap;
 use tokio::time::Instant;
@@ -268,7 +269,9 @@ pub struct Reader<'s> {
     deadline: Instant,
     pub facts: Facts,
     pub rounds: u32,
+    /// Read capacity units consumed, every round it paid for counted (see [`Meter`]).
     pub read_units: f64,
+    meter: Meter,
     /// A table or index was missing or its read denied (the answer is still the 503).
     pub misconfigured: bool,
 }
@@ -288,7 +291,16 @@ fn log_misconfiguration_once(error: &crate::store::StoreError) {
 impl<'s> Reader<'s> {
     pub fn new(store: &'s dyn Store) -> Self {
         let deadline = Instant::now() + store.request_budget();
-        Reader { store, deadline, facts: Facts::default(), rounds: 0, read_units: 0.0, misconfigured: false }
+        let meter = Meter::default();
+        Reader {
+            store,
+            deadline,
+            facts: Facts::default(),
+            rounds: 0,
+            read_units: 0.0,
+            meter,
+            misconfigured: false,
+        }
     }
 
     /// Executes `round` (nothing when it is empty); a store failure or the end of the
@@ -297,21 +309,24 @@ impl<'s> Reader<'s> {
         if round.is_empty() {
             return Ok(());
         }
-        let fetched = tokio::time::timeout_at(self.deadline, self.store.read(&round))
-            .await
-            .map_err(|_| crate::store::StoreError::Timeout)
-            .and_then(|read| read)
-            .map_err(|error| {
-                if error.is_misconfiguration() {
-                    self.misconfigured = true;
-                    log_misconfiguration_once(&error);
-                } else {
-                    tracing::warn!(%error, "store unavailable");
-                }
-                ApiError::Unavailable
-            })?;
+        let read = self.meter.measure(self.store.read(&round));
+        let fetched = tokio::time::timeout_at(self.deadline, read);
+        let fetched =
+            fetched.await.map_err(|_| crate::store::StoreError::Timeout).and_then(|read| read).map_err(
+                |error| {
+                    // What the round paid for counts, answered or not.
+                    self.read_units = self.meter.units();
+                    if error.is_misconfiguration() {
+                        self.misconfigured = true;
+                        log_misconfiguration_once(&error);
+                    } else {
+                        tracing::warn!(%error, "store unavailable");
+                    }
+                    ApiError::Unavailable
+                },
+            )?;
         self.rounds += 1;
-        self.read_units += fetched.read_units;
+        self.read_units = self.meter.units();
         self.facts.absorb(round, fetched);
         Ok(())
     }
@@ -414,6 +429,37 @@ mod tests {
         facts.fill_documents(&mut page);
         let bodies: Vec<Option<&str>> = page.iter().map(Integration::stored).collect();
         assert_eq!(bodies, [stored.stored(), Some("{}"), None]);
+    }
+
+    /// A store that charges what it read, then never answers.
+    struct ChargesThenHangs;
+
+    impl Store for ChargesThenHangs {
+        fn read<'a>(
+            &'a self,
+            _: &'a Round,
+        ) -> futures::future::BoxFuture<'a, Result<Fetched, crate::store::StoreError>> {
+            Box::pin(async {
+                crate::store::meter::charge(2.5);
+                tokio::task::yield_now().await;
+                crate::store::meter::charge(4.0);
+                std::future::pending().await
+            })
+        }
+
+        fn request_budget(&self) -> std::time::Duration {
+            std::time::Duration::from_millis(20)
+        }
+    }
+
+    /// A round cut short by the deadline still counts what it paid for.
+    #[tokio::test]
+    async fn a_round_past_the_deadline_counts_its_reads() {
+        let store = ChargesThenHangs;
+        let mut reader = Reader::new(&store);
+        let round = Round { keys: vec![Key::Team("t".into())], ..Round::default() };
+        assert_eq!(reader.run(round).await, Err(ApiError::Unavailable));
+        assert_eq!((reader.rounds, reader.read_units), (0, 6.5));
     }
 
     #[test]

@@ -53,10 +53,9 @@ impl Store for DynamoStore {
     }
 }
 
-/// What a call read and the read capacity it consumed.
-struct Read<T> {
-    items: T,
-    read_units: f64,
+/// The read capacity of one DynamoDB answer, charged to the request's meter.
+fn charge(capacity: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>) {
+    super::meter::charge(capacity.and_then(|c| c.capacity_units).unwrap_or_default());
 }
 
 impl DynamoStore {
@@ -121,32 +120,17 @@ impl DynamoStore {
         )?;
 
         if reads_permissions {
-            let found = batch.items.iter().filter(|(k, _)| matches!(k, Key::Permission(_)));
+            let found = batch.iter().filter(|(k, _)| matches!(k, Key::Permission(_)));
             self.permissions.put(found.cloned().collect());
         }
-        let mut read_units = batch.read_units;
-        let rooms_named = named.map_or_else(Vec::new, |r| {
-            read_units += r.read_units;
-            r.items
-        });
-        let pages = pages
-            .into_iter()
-            .map(|page| {
-                read_units += page.read_units;
-                page.items
-            })
-            .collect();
-        let history = history.map(|read| {
-            read_units += read.read_units;
-            read.items
-        });
-        let records = batch.items.into_iter().chain(cached_records).collect();
-        Ok(Fetched { records, rooms_named, pages, history, read_units })
+        let rooms_named = named.unwrap_or_default();
+        let records = batch.into_iter().chain(cached_records).collect();
+        Ok(Fetched { records, rooms_named, pages, history })
     }
 
     /// BatchGetItem over every key, at most [`BATCH_KEYS`] per call, the calls in
     /// parallel (unprocessed keys asked again).
-    async fn batch_get(&self, keys: &[&Key]) -> Result<Read<Vec<(Key, Record)>>, StoreError> {
+    async fn batch_get(&self, keys: &[&Key]) -> Result<Vec<(Key, Record)>, StoreError> {
         let mut located: Vec<(&str, Item)> = Vec::with_capacity(keys.len());
         for key in keys {
             let (table, item) = items::locate(key, &self.tables);
@@ -155,15 +139,10 @@ impl DynamoStore {
             }
         }
         let calls = located.chunks(BATCH_KEYS).map(|chunk| self.batch_call(chunk));
-        let mut found = Read { items: Vec::new(), read_units: 0.0 };
-        for read in try_join_all(calls).await? {
-            found.items.extend(read.items);
-            found.read_units += read.read_units;
-        }
-        Ok(found)
+        Ok(try_join_all(calls).await?.into_iter().flatten().collect())
     }
 
-    async fn batch_call(&self, keys: &[(&str, Item)]) -> Result<Read<Vec<(Key, Record)>>, StoreError> {
+    async fn batch_call(&self, keys: &[(&str, Item)]) -> Result<Vec<(Key, Record)>, StoreError> {
         let mut by_table: HashMap<&str, Vec<Item>> = HashMap::new();
         for (table, item) in keys {
             by_table.entry(table).or_default().push(item.clone());
@@ -173,7 +152,7 @@ impl DynamoStore {
             let built = KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(call_error)?;
             request.insert(table.to_owned(), built);
         }
-        let mut found = Read { items: Vec::new(), read_units: 0.0 };
+        let mut found = Vec::new();
         let mut backoff = Duration::from_millis(10);
         while !request.is_empty() {
             let output = self
@@ -189,10 +168,9 @@ impl DynamoStore {
                     sdk_call_error(e, "BatchGetItem", &tables.join(", "))
                 })?;
             for (table, items) in output.responses.unwrap_or_default() {
-                found.items.extend(items.iter().filter_map(|item| items::decode(&table, item, &self.tables)));
+                found.extend(items.iter().filter_map(|item| items::decode(&table, item, &self.tables)));
             }
-            found.read_units +=
-                output.consumed_capacity.iter().flatten().filter_map(|c| c.capacity_units).sum::<f64>();
+            output.consumed_capacity.iter().flatten().for_each(|c| charge(Some(c)));
             request = output.unprocessed_keys.unwrap_or_default();
             if !request.is_empty() {
                 // DynamoDB's advice for unprocessed keys: back off, then ask again.
@@ -205,11 +183,11 @@ impl DynamoStore {
 
     /// An integration's runs newest first (ids and creators, from the history index)
     /// and their count, both at once.
-    async fn history(&self, read: &HistoryRead) -> Result<Read<HistoryPage>, StoreError> {
-        let (runs, counted) = tokio::try_join!(
+    async fn history(&self, read: &HistoryRead) -> Result<HistoryPage, StoreError> {
+        let ((runs, complete), total) = tokio::try_join!(
             async {
                 match read.first {
-                    Some(0) => Ok((Vec::new(), false, 0.0)),
+                    Some(0) => Ok((Vec::new(), false)),
                     first => self.history_runs(read, first).await,
                 }
             },
@@ -220,12 +198,7 @@ impl DynamoStore {
                 }
             },
         )?;
-        let (runs, complete, mut read_units) = runs;
-        let total = counted.map(|(total, units)| {
-            read_units += units;
-            total
-        });
-        Ok(Read { items: HistoryPage { runs, complete, total }, read_units })
+        Ok(HistoryPage { runs, complete, total })
     }
 
     /// A Query of the history index for `read`'s integration (and creator), newest first.
@@ -258,9 +231,9 @@ impl DynamoStore {
         &self,
         read: &HistoryRead,
         first: Option<usize>,
-    ) -> Result<(Vec<(String, Option<String>)>, bool, f64), StoreError> {
+    ) -> Result<(Vec<(String, Option<String>)>, bool), StoreError> {
         let wanted = first.unwrap_or(usize::MAX);
-        let (mut runs, mut read_units, mut start) = (Vec::new(), 0.0, None);
+        let (mut runs, mut start) = (Vec::new(), None);
         loop {
             // Without a filter, DynamoDB stops at the limit exactly; with one, its
             // limit counts what it examined, so pages are read whole.
@@ -280,7 +253,7 @@ impl DynamoStore {
                 .map_err(|e| {
                     sdk_call_error(e, "Query", &format!("{}/index/{HISTORY_INDEX}", self.tables.history))
                 })?;
-            read_units += page.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or_default();
+            charge(page.consumed_capacity.as_ref());
             for item in page.items.unwrap_or_default() {
                 let text = |key: &str| item.get(key).and_then(|v| v.as_s().ok()).cloned();
                 if let Some(id) = text(attr::ID) {
@@ -291,18 +264,18 @@ impl DynamoStore {
             if runs.len() >= wanted {
                 let complete = next.is_none() && runs.len() == wanted;
                 runs.truncate(wanted);
-                return Ok((runs, complete, read_units));
+                return Ok((runs, complete));
             }
             match next {
                 Some(key) => start = Some(key),
-                None => return Ok((runs, true, read_units)),
+                None => return Ok((runs, true)),
             }
         }
     }
 
     /// How many runs the integration (and creator) has: a COUNT of the index's entries.
-    async fn history_count(&self, read: &HistoryRead) -> Result<(usize, f64), StoreError> {
-        let (mut total, mut read_units, mut start) = (0, 0.0, None);
+    async fn history_count(&self, read: &HistoryRead) -> Result<usize, StoreError> {
+        let (mut total, mut start) = (0, None);
         loop {
             let page = self
                 .history_query(read)
@@ -313,45 +286,44 @@ impl DynamoStore {
                 .map_err(|e| {
                     sdk_call_error(e, "Query", &format!("{}/index/{HISTORY_INDEX}", self.tables.history))
                 })?;
-            read_units += page.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or_default();
+            charge(page.consumed_capacity.as_ref());
             total += usize::try_from(page.count).unwrap_or_default();
             match page.last_evaluated_key.filter(|key| !key.is_empty()) {
                 Some(key) => start = Some(key),
-                None => return Ok((total, read_units)),
+                None => return Ok(total),
             }
         }
     }
 
-    async fn rooms_named(&self, name: &str) -> Result<Read<Vec<RoomRecord>>, StoreError> {
+    async fn rooms_named(&self, name: &str) -> Result<Vec<RoomRecord>, StoreError> {
         let query = IndexQuery {
             table: &self.tables.rooms,
             index: ROOM_NAME_INDEX,
             attribute: attr::NAME,
             fetch: None,
         };
-        let (items, read_units, _) =
-            self.query(&query, name, None, true, None, |item| items::room_from(&item)).await?;
-        Ok(Read { items, read_units })
+        let (rooms, _) = self.query(&query, name, None, true, None, |item| items::room_from(&item)).await?;
+        Ok(rooms)
     }
 
     /// A shared partition's first page from the cache while it is fresh; any other
     /// read from DynamoDB.
-    async fn partition_or_cached(&self, read: &PartitionRead) -> Result<Read<PartitionPage>, StoreError> {
+    async fn partition_or_cached(&self, read: &PartitionRead) -> Result<PartitionPage, StoreError> {
         let cache = self.shared_first_pages.iter().find(|(p, _)| read.is_first_page_of(p)).map(|(_, c)| c);
         if let Some(page) = cache.and_then(Fresh::get) {
-            return Ok(Read { items: page, read_units: 0.0 });
+            return Ok(page);
         }
-        let read = self.partition(read).await?;
+        let page = self.partition(read).await?;
         if let Some(cache) = cache {
-            cache.put(read.items.clone());
+            cache.put(page.clone());
         }
-        Ok(read)
+        Ok(page)
     }
 
     /// A partition of the room's integrations: its first bounded page, or the rest of
     /// it, whole or (past the first page) heads only. Read from its start with heads,
     /// its first page still comes whole: a room that fits in it needs nothing more.
-    async fn partition(&self, read: &PartitionRead) -> Result<Read<PartitionPage>, StoreError> {
+    async fn partition(&self, read: &PartitionRead) -> Result<PartitionPage, StoreError> {
         let start = read.from.as_ref().and_then(Cursor::as_key).cloned();
         let target: Arc<str> = Arc::from(read.partition.as_str());
         let limit = (!read.to_the_end).then_some(FIRST_PAGE_ITEMS);
@@ -360,7 +332,7 @@ impl DynamoStore {
             if let Some(resume) = first.next.take() {
                 let rest = self.integrations(&target, Some(resume), true, None, true).await?;
                 first.integrations.extend(rest.integrations);
-                (first.read_units, first.next) = (first.read_units + rest.read_units, rest.next);
+                first.next = rest.next;
             }
             first
         } else {
@@ -368,8 +340,7 @@ impl DynamoStore {
         };
         let integrations = std::mem::take(&mut segment.integrations);
         let next = segment.next.map(Cursor::key);
-        let page = PartitionPage { partition: read.partition.clone(), integrations, next };
-        Ok(Read { items: page, read_units: segment.read_units })
+        Ok(PartitionPage { partition: read.partition.clone(), integrations, next })
     }
 
     /// One query of a partition, whole or heads only. A heads read that meets an item
@@ -382,7 +353,6 @@ impl DynamoStore {
         limit: Option<i32>,
         heads_only: bool,
     ) -> Result<Segment, StoreError> {
-        let mut read_units = 0.0;
         let mut heads_only = heads_only;
         loop {
             let (index, attribute) = match heads_only {
@@ -399,7 +369,7 @@ impl DynamoStore {
             };
             let mut headless = false;
             let from = start.clone().map(|key| resume_key(key, attribute, target));
-            let (integrations, units, next) = self
+            let (integrations, next) = self
                 .query(&query, target, from, to_the_end, limit, |item| {
                     match items::integration_from(item, target) {
                         Ok(integration) => Some(integration),
@@ -414,20 +384,19 @@ impl DynamoStore {
                     }
                 })
                 .await?;
-            read_units += units;
             if headless && heads_only {
                 tracing::warn!(partition = &**target, "integrations without heads: import again");
                 heads_only = false;
                 continue;
             }
-            return Ok(Segment { integrations, read_units, next });
+            return Ok(Segment { integrations, next });
         }
     }
 
     /// A GSI query from `start`: one page of at most `limit` items, or (`to_the_end`)
     /// every page until `LastEvaluatedKey` is absent or the page empty, as real
     /// DynamoDB may end. Each page is converted as it arrives, so one raw page is held
-    /// at a time. Returns the items, the read units and where a further page starts.
+    /// at a time. Returns the items and where a further page starts.
     async fn query<T>(
         &self,
         query: &IndexQuery<'_>,
@@ -436,9 +405,8 @@ impl DynamoStore {
         to_the_end: bool,
         limit: Option<i32>,
         mut convert: impl FnMut(Item) -> Option<T>,
-    ) -> Result<(Vec<T>, f64, Option<Item>), StoreError> {
+    ) -> Result<(Vec<T>, Option<Item>), StoreError> {
         let mut items = Vec::new();
-        let mut read_units = 0.0;
         loop {
             let page = self
                 .client
@@ -473,11 +441,11 @@ impl DynamoStore {
             let page_items = page.items.unwrap_or_default();
             let empty = page_items.is_empty();
             items.extend(page_items.into_iter().filter_map(&mut convert));
-            read_units += page.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or_default();
+            charge(page.consumed_capacity.as_ref());
             let next = page.last_evaluated_key.filter(|key| !key.is_empty());
             match next {
                 Some(key) if to_the_end && !empty => start = Some(key),
-                next => return Ok((items, read_units, if empty { None } else { next })),
+                next => return Ok((items, if empty { None } else { next })),
             }
         }
     }
@@ -498,7 +466,6 @@ fn resume_key(mut key: Item, index_key: &str, partition: &str) -> Item {
 /// What one query of a partition read, and where the partition goes on.
 struct Segment {
     integrations: Vec<Integration>,
-    read_units: f64,
     next: Option<Item>,
 }
 

@@ -125,7 +125,7 @@ impl MemoryStore {
             let first = read.first.unwrap_or(usize::MAX);
             HistoryPage { complete: runs.len() <= first, runs: runs.into_iter().take(first).collect(), total }
         });
-        Fetched { records, rooms_named, pages, history, read_units: 0.0 }
+        Fetched { records, rooms_named, pages, history }
     }
 }
 

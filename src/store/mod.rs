@@ -194,8 +194,39 @@ pub struct Fetched {
     pub rooms_named: Vec<RoomRecord>,
     pub pages: Vec<PartitionPage>,
     pub history: Option<HistoryPage>,
-    /// Read capacity units the round consumed, as DynamoDB reports them.
-    pub read_units: f64,
+}
+
+/// The read capacity a request consumed, charged as each DynamoDB answer arrives
+/// (whatever it was part of): a round cut short by the request's deadline still
+/// counts what it paid for. A store charges the meter of the task reading it.
+pub mod meter {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    /// Thousandths of a capacity unit (DynamoDB reports halves at the finest).
+    #[derive(Debug, Clone, Default)]
+    pub struct Meter(Arc<AtomicU64>);
+
+    tokio::task_local! {
+        static CURRENT: Meter;
+    }
+
+    impl Meter {
+        pub fn units(&self) -> f64 {
+            self.0.load(Ordering::Relaxed) as f64 / 1000.0
+        }
+
+        /// Runs `future` with every charge it makes going to this meter.
+        pub async fn measure<F: std::future::Future>(&self, future: F) -> F::Output {
+            CURRENT.scope(self.clone(), future).await
+        }
+    }
+
+    /// Charges `units` to the meter of the current request, if any.
+    pub fn charge(units: f64) {
+        let thousandths = (units * 1000.0).round().max(0.0) as u64;
+        let _ = CURRENT.try_with(|meter| meter.0.fetch_add(thousandths, Ordering::Relaxed));
+    }
 }
 
 /// The store could not answer within its budget. The detail is for logs only.
