@@ -230,7 +230,7 @@ the handler and reports it through the Runtime API instead of losing the contain
 # Import and sync at scale are measured by hand (benches/import_scale.sh and
 # benches/sync_scale.sh, minutes of writes); their sections are kept beside the
 # scripts and carried over as they stand.
-for name in ["import_scale.md", "sync_scale.md"]:
+for name in ["import_scale.md", "sync_scale.md", "history_scale.md"]:
     scale = pathlib.Path(__file__).with_name(name)
     if scale.exists():
         text = scale.read_text()

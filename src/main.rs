@@ -193,7 +193,7 @@ async fn serve(port: u16, data: Option<&Path>, emulator: SocketAddr) -> Result<(
         tracing::info!("CORS ({}): {cors}", cors::VARIABLE);
     }
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    local::serve(http::router_with_cors(service, &cors), addr).await.map_err(|e| e.to_string())
+    local::serve(http::router_with_cors(service, &cors), &cors, addr).await.map_err(|e| e.to_string())
 }
 
 async fn import(dir: &Path, create_tables: bool, options: ImportOptions) -> Result<(), String> {

@@ -1,6 +1,6 @@
 //! Integration targets: which rooms an integration's `channel` names, and where
-//! it is therefore stored. `#X` is the room whose id is X or, failing that, the
-//! room whose *target name* is X; `all_public_channels` and `all_private_groups`
+//! it is therefore stored. `#X` is the room whose id is X and every room whose
+//! *target name* is X; `all_public_channels` and `all_private_groups`
 //! are partitions of their own; `@user` and anything else place nothing. Every
 //! integration is also stored once under the workspace partition.
 //!

@@ -7,6 +7,7 @@ pub mod tables;
 mod transport;
 
 use crate::config::{PageSettings, StoreSettings, TableNames};
+use crate::cors::CorsPolicy;
 use crate::store::{build_client, Endpoint};
 use crate::{http, Service};
 use std::net::SocketAddr;
@@ -54,18 +55,24 @@ pub async fn service(client: aws_sdk_dynamodb::Client, tables: TableNames) -> Ar
     service
 }
 
-/// Serves `router` (`http::router` or `http::router_with_cors`) on `addr` until Ctrl-C.
-pub async fn serve(router: axum::Router, addr: SocketAddr) -> std::io::Result<()> {
+/// Serves `router` (`http::router` or `http::router_with_cors` under `cors`) on `addr`
+/// until Ctrl-C.
+pub async fn serve(router: axum::Router, cors: &CorsPolicy, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| std::io::Error::new(e.kind(), format!("{addr}: {e} (another --port?)")))?;
-    serve_on(listener, router).await
+    serve_on(listener, router, cors).await
 }
 
-/// Serves `router` on a bound listener until Ctrl-C.
-pub async fn serve_on(listener: tokio::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
-    let listener = transport::JsonErrorsListener(listener);
-    tracing::info!("serving http://{}{}", listener.0.local_addr()?, http::PATH);
+/// Serves `router` (built under `cors`) on a bound listener until Ctrl-C.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    cors: &CorsPolicy,
+) -> std::io::Result<()> {
+    let any_origin = *cors == CorsPolicy::AnyOrigin;
+    let listener = transport::JsonErrorsListener { listener, any_origin };
+    tracing::info!("serving http://{}{}", listener.listener.local_addr()?, http::PATH);
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

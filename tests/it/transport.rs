@@ -72,3 +72,27 @@ async fn requests_hyper_refuses_get_json_bodies() {
     assert_eq!(status, 401, "{response}");
     assert_eq!(body(&response)["error"], "You must be logged in to do this.");
 }
+
+/// With CORS open to every origin, a transport error says so too, so that a page reads
+/// it (a 431 from its cookies, say); with a list of origins it cannot: the request's
+/// `Origin` was never read, so none is echoed.
+#[tokio::test(flavor = "multi_thread")]
+async fn transport_errors_carry_cors_headers_when_every_origin_is_allowed() {
+    use rc_integrations::cors::CorsPolicy;
+    let h = Harness::demo().await;
+    let many_headers: String = (0..200).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let request = format!(
+        "GET /api/v1/channels.getIntegrations HTTP/1.1\r\nHost: x\r\nOrigin: https://chat.example.com\r\n{many_headers}\r\n"
+    );
+    let open = h.local_server_with_cors(&CorsPolicy::AnyOrigin).await;
+    let (status, response) = exchange(open, request.as_bytes());
+    assert_eq!(status, 431, "{response}");
+    let head = response.to_ascii_lowercase();
+    assert!(head.contains("\r\naccess-control-allow-origin: *\r\n"), "{response}");
+    assert!(head.contains("\r\naccess-control-expose-headers: retry-after\r\n"), "{response}");
+    let listed =
+        h.local_server_with_cors(&CorsPolicy::parse(Some("https://chat.example.com")).unwrap()).await;
+    let (status, response) = exchange(listed, request.as_bytes());
+    assert_eq!(status, 431, "{response}");
+    assert!(!response.to_ascii_lowercase().contains("access-control"), "{response}");
+}

@@ -163,7 +163,9 @@ impl Harness {
             Service::on_dynamodb(self.client.clone(), self.tables.clone(), settings, PageSettings::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(rc_integrations::local::serve_on(listener, http::router_with_cors(service, cors)));
+        let router = http::router_with_cors(service, cors);
+        let cors = cors.clone();
+        tokio::spawn(async move { rc_integrations::local::serve_on(listener, router, &cors).await });
         addr
     }
 
