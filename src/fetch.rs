@@ -41,6 +41,9 @@ pub struct Wants<'a> {
     /// The listing can be selected on heads and its page is small: past their first
     /// page, partitions are read from the heads index and the page's documents by key.
     pub heads_suffice: bool,
+    /// Read whole (a large page selected on heads: `count=0`), the rest of the listing
+    /// holds at most this many bytes of documents, heads only past them.
+    pub documents_held: Option<usize>,
     /// Records the endpoint reads beside the caller's own, in the first round.
     pub keys: Vec<Key>,
 }
@@ -53,20 +56,33 @@ pub const PAGE_BY_KEY_MAX: u64 = 100;
 impl<'a> Wants<'a> {
     /// A request that reads the caller's records only (and then `keys`).
     pub fn caller(credentials: &'a Credentials, keys: Vec<Key>) -> Self {
-        Wants { credentials, room: None, listing: false, shared: None, heads_suffice: false, keys }
+        Wants {
+            credentials,
+            room: None,
+            listing: false,
+            shared: None,
+            heads_suffice: false,
+            documents_held: None,
+            keys,
+        }
     }
 
     /// A listing: of `request.room` and `shared`, or of `shared` alone without a room.
+    /// Read whole, a large page selected on heads holds at most `documents_held` bytes
+    /// of documents (the page's others are read by key, as far as the body holds them).
     pub fn listing(
         request: &'a ParsedRequest,
         credentials: &'a Credentials,
         shared: Option<&'static str>,
+        documents_held: usize,
     ) -> Self {
         let room = request.room.as_ref().and_then(|room| room.as_ref().ok());
-        let heads_suffice = request.listing.as_ref().is_ok_and(|listing| {
-            let small_page = matches!(listing.count, Count::Limit(n) if n <= PAGE_BY_KEY_MAX);
-            listing.filter.is_none() && sorts_on_heads(&listing.sort) && small_page
-        });
+        let listing = request.listing.as_ref().ok();
+        let on_heads = listing.filter(|l| l.filter.is_none() && sorts_on_heads(&l.sort));
+        let small_page =
+            |l: &crate::request::Listing| matches!(l.count, Count::Limit(n) if n <= PAGE_BY_KEY_MAX);
+        let heads_suffice = on_heads.is_some_and(small_page);
+        let documents_held = on_heads.filter(|l| !small_page(l)).map(|_| documents_held);
         let room_ok = request.room.as_ref().is_none_or(|room| room.is_ok());
         Wants {
             credentials,
@@ -74,6 +90,7 @@ impl<'a> Wants<'a> {
             listing: room_ok && request.listing.is_ok(),
             shared: shared.filter(|_| request.include_shared),
             heads_suffice,
+            documents_held,
             keys: Vec::new(),
         }
     }
@@ -136,10 +153,14 @@ pub fn listing_round(facts: &Facts, wants: &Wants, room: Option<&RoomRecord>, he
             from,
             to_the_end: true,
             heads_only: wants.heads_suffice || heads_only,
+            documents_held: wants.documents_held,
         })
     });
     Round { partitions: rest.collect(), ..Round::default() }
 }
+
+/// Documents read by key in one round at most: five BatchGetItem calls at once.
+pub const DOCUMENTS_PER_ROUND: usize = 500;
 
 /// After selection: the documents of the page's integrations whose heads alone were read.
 pub fn documents_round(page: &[Integration]) -> Round {
@@ -341,7 +362,15 @@ mod tests {
 
     fn plan<'a>(credentials: &'a Credentials, room: Option<&'a RoomRef>, listing: bool) -> Wants<'a> {
         let shared = Some(ALL_PUBLIC_CHANNELS);
-        Wants { credentials, room, listing, shared, heads_suffice: true, keys: Vec::new() }
+        Wants {
+            credentials,
+            room,
+            listing,
+            shared,
+            heads_suffice: true,
+            documents_held: None,
+            keys: Vec::new(),
+        }
     }
 
     fn credentials() -> Credentials {

@@ -79,7 +79,9 @@ pub async fn run(
 ) -> Result<Page, ApiError> {
     let request = spec.parse(raw, service);
     let credentials = request.credentials.as_ref().ok_or(ApiError::Unauthorized)?;
-    let wants = Wants::listing(&request, credentials, Some(spec.shared()));
+    // Three bodies' worth: the page's documents and, for most rooms, all of them.
+    let documents_held = service.pages.max_response_bytes.saturating_mul(3);
+    let wants = Wants::listing(&request, credentials, Some(spec.shared()), documents_held);
     reader.run(fetch::first_round(&wants)).await?;
 
     let facts = &reader.facts;
@@ -111,10 +113,30 @@ pub async fn run(
     let listing = request.listing.as_ref().map_err(Clone::clone)?;
     let partitions = read_listing(room.as_ref(), &visibility, &wants, reader).await?;
     let mut selection = select_within_budget(partitions, &visibility, listing).await?;
-    reader.run(fetch::documents_round(&selection.page)).await?;
-    reader.facts.fill_documents(&mut selection.page);
     let max_bytes = service.pages.max_response_bytes;
+    read_page_documents(&mut selection.page, max_bytes, reader).await?;
     Ok(page::respond(selection, listing.offset, &listing.fields, max_bytes, spec.shape))
+}
+
+/// The documents of the page's integrations whose heads alone were read, by key, a
+/// round at a time, until the page holds `max_bytes` of documents: the body stops
+/// there anyway, so what lies beyond is never read nor held (`count=0` on a room of
+/// any size holds its heads and about one body's worth of documents).
+async fn read_page_documents(
+    page: &mut Vec<Integration>,
+    max_bytes: usize,
+    reader: &mut Reader<'_>,
+) -> Result<(), ApiError> {
+    let (mut at, mut bytes) = (0, 0);
+    while at < page.len() && bytes < max_bytes {
+        let end = (at + fetch::DOCUMENTS_PER_ROUND).min(page.len());
+        reader.run(fetch::documents_round(&page[at..end])).await?;
+        reader.facts.fill_documents(&mut page[at..end]);
+        bytes += page[at..end].iter().map(|i| i.stored().map_or(0, str::len)).sum::<usize>();
+        at = end;
+    }
+    page.truncate(at);
+    Ok(())
 }
 
 /// The rest of the listed partitions. A caller who may not see everything gets it as

@@ -11,7 +11,7 @@ use crate::config::{
     StoreSettings, TableNames, HISTORY_INDEX, INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX,
     ROOM_NAME_INDEX,
 };
-use crate::model::{Integration, RoomRecord};
+use crate::model::{Body, Integration, RoomRecord};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
 use aws_sdk_dynamodb::Client;
 use futures::future::{try_join_all, BoxFuture};
@@ -328,15 +328,17 @@ impl DynamoStore {
         let target: Arc<str> = Arc::from(read.partition.as_str());
         let limit = (!read.to_the_end).then_some(FIRST_PAGE_ITEMS);
         let mut segment = if read.heads_only && start.is_none() && read.to_the_end {
-            let mut first = self.integrations(&target, None, false, Some(FIRST_PAGE_ITEMS), false).await?;
+            let mut first =
+                self.integrations(&target, None, false, Some(FIRST_PAGE_ITEMS), false, None).await?;
             if let Some(resume) = first.next.take() {
-                let rest = self.integrations(&target, Some(resume), true, None, true).await?;
+                let rest = self.integrations(&target, Some(resume), true, None, true, None).await?;
                 first.integrations.extend(rest.integrations);
                 first.next = rest.next;
             }
             first
         } else {
-            self.integrations(&target, start, read.to_the_end, limit, read.heads_only).await?
+            let held = read.documents_held;
+            self.integrations(&target, start, read.to_the_end, limit, read.heads_only, held).await?
         };
         let integrations = std::mem::take(&mut segment.integrations);
         let next = segment.next.map(Cursor::key);
@@ -344,7 +346,8 @@ impl DynamoStore {
     }
 
     /// One query of a partition, whole or heads only. A heads read that meets an item
-    /// written before heads were reads the same pages again, whole.
+    /// written before heads were reads the same pages again, whole. Read whole, at most
+    /// `documents_held` bytes of documents are kept: past them, heads only.
     async fn integrations(
         &self,
         target: &Arc<str>,
@@ -352,6 +355,7 @@ impl DynamoStore {
         to_the_end: bool,
         limit: Option<i32>,
         heads_only: bool,
+        documents_held: Option<usize>,
     ) -> Result<Segment, StoreError> {
         let mut heads_only = heads_only;
         loop {
@@ -368,11 +372,18 @@ impl DynamoStore {
                 fetch: Some(if heads_only { HEAD_ATTRIBUTES } else { WHOLE_ATTRIBUTES }),
             };
             let mut headless = false;
+            let mut held = 0usize;
             let from = start.clone().map(|key| resume_key(key, attribute, target));
             let (integrations, next) = self
                 .query(&query, target, from, to_the_end, limit, |item| {
                     match items::integration_from(item, target) {
-                        Ok(integration) => Some(integration),
+                        Ok(mut integration) => {
+                            held += integration.stored().map_or(0, str::len);
+                            if documents_held.is_some_and(|most| held > most) {
+                                integration.body = Body::Unread { target: target.clone() };
+                            }
+                            Some(integration)
+                        }
                         Err(Unreadable::NoHead) => {
                             headless = true;
                             None

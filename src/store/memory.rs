@@ -100,11 +100,17 @@ impl MemoryStore {
                 };
                 let next = (end < all.len()).then_some(Cursor::position(end));
                 let target: Arc<str> = Arc::from(read.partition.as_str());
-                let as_read = |(at, integration): (usize, &Integration)| match read.heads_only {
-                    true if at >= FIRST_PAGE_ITEMS as usize => {
-                        Integration { body: Body::Unread { target: target.clone() }, ..integration.clone() }
+                let held = std::cell::Cell::new(0usize);
+                let as_read = |(at, integration): (usize, &Integration)| {
+                    held.set(held.get() + integration.stored().map_or(0, str::len));
+                    let past_held = read.documents_held.is_some_and(|most| held.get() > most);
+                    match read.heads_only || past_held {
+                        true if at >= FIRST_PAGE_ITEMS as usize => Integration {
+                            body: Body::Unread { target: target.clone() },
+                            ..integration.clone()
+                        },
+                        _ => integration.clone(),
                     }
-                    _ => integration.clone(),
                 };
                 PartitionPage {
                     partition: read.partition.clone(),

@@ -120,16 +120,26 @@ pub struct PartitionRead {
     /// ([`crate::model::Head`]): those documents stay unread. A store may bring whole
     /// documents anyway (items written before heads were).
     pub heads_only: bool,
+    /// Read whole, hold at most this many bytes of documents: past them, integrations
+    /// keep their heads only (their documents are read by key if the page needs them),
+    /// so that a large room's listing holds its heads and a bounded share of documents.
+    pub documents_held: Option<usize>,
 }
 
 impl PartitionRead {
     /// A partition's first bounded page ([`FIRST_PAGE_ITEMS`]), whole.
     pub fn first_page(partition: &str) -> Self {
-        PartitionRead { partition: partition.to_owned(), from: None, to_the_end: false, heads_only: false }
+        PartitionRead {
+            partition: partition.to_owned(),
+            from: None,
+            to_the_end: false,
+            heads_only: false,
+            documents_held: None,
+        }
     }
 
     pub fn is_first_page_of(&self, partition: &str) -> bool {
-        let PartitionRead { partition: read, from, to_the_end, heads_only } = self;
+        let PartitionRead { partition: read, from, to_the_end, heads_only, documents_held: _ } = self;
         read == partition && from.is_none() && !to_the_end && !heads_only
     }
 }

@@ -243,3 +243,62 @@ async fn measure_history_page_cost() {
         );
     }
 }
+
+/// A `query` only ever narrows what `id` and visibility allow, whoever asks.
+#[test]
+fn a_query_only_ever_narrows_the_history() {
+    use proptest::prelude::*;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut e = export();
+    for n in 100..130 {
+        let mut r = run(n, HOOK, Some(OWNER.0), n % 7);
+        r["step"] = json!(["finished", "pre-http-call", "too-many-retries"][n % 3]);
+        r["finished"] = json!(n % 2 == 0);
+        e.history.push(r);
+    }
+    e.history.push(run(200, HOOK, None, 3));
+    let h = runtime.block_on(Harness::export(&e));
+    let leaf = (
+        prop::sample::select(vec!["step", "finished", "data.text", "integration._createdBy._id", "integration._id", "_id"]),
+        prop_oneof![
+            Just(json!("finished")),
+            Just(json!(true)),
+            Just(json!(OWNER.0)),
+            Just(json!(HOOK)),
+            Just(json!("anotherHook000001")),
+            Just(json!({"$exists": true})),
+            Just(json!({"$regex": "1"})),
+            Just(json!({"$ne": "finished"})),
+        ],
+    )
+        .prop_map(|(path, condition)| json!({ path: condition }));
+    let query = leaf.prop_recursive(2, 6, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 1..3).prop_map(|v| json!({"$or": v})),
+            prop::collection::vec(inner, 1..3).prop_map(|v| json!({"$nor": v})),
+        ]
+    });
+    let callers = vec![(ADMIN_ID, ADMIN_TOKEN), OWNER, OTHER];
+    let config = ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() };
+    proptest!(config, |(caller in prop::sample::select(callers), q in query)| {
+        runtime.block_on(async {
+            let base = format!("id={HOOK}&count=0");
+            let without = history(&h, caller, &base).await;
+            prop_assert_eq!(without.status.as_u16(), 200, "{}", without.text);
+            let all: std::collections::BTreeSet<String> = run_ids(&without).into_iter().collect();
+            // The oracle: the integration's runs; "own" only those whose snapshot is theirs.
+            let visible = e.history.iter().filter(|r| r["integration"]["_id"] == HOOK).filter(|r| {
+                caller.0 == ADMIN_ID || r["integration"]["_createdBy"]["_id"] == caller.0
+            });
+            let expected: std::collections::BTreeSet<String> =
+                visible.map(|r| r["_id"].as_str().unwrap().to_owned()).collect();
+            prop_assert_eq!(&all, &expected);
+            let with = history(&h, caller, &format!("{base}&query={}", urlencode(&q.to_string()))).await;
+            prop_assert_eq!(with.status.as_u16(), 200, "{} -> {}", q, with.text);
+            let narrowed: std::collections::BTreeSet<String> = run_ids(&with).into_iter().collect();
+            prop_assert!(narrowed.is_subset(&all), "{} widened {:?} to {:?}", q, all, narrowed);
+            prop_assert_eq!(with.body["total"].as_u64(), Some(narrowed.len() as u64));
+            Ok(())
+        })?;
+    });
+}

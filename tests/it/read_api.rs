@@ -1396,6 +1396,51 @@ fn list_a_query_only_ever_narrows() {
     });
 }
 
+/// The property workspace with a private group `prop` every caller has joined, the
+/// integrations without a target spread over `#prop`, `all_private_groups` and none.
+fn group_property_export() -> Export {
+    let mut e = property_export();
+    e.room("g-prop", "prop", "p");
+    for caller in CALLERS {
+        e.subscription("g-prop", &format!("u{caller:02}"));
+    }
+    let untargeted = e.integrations.iter_mut().filter(|d| d["channel"] == json!([]));
+    for (k, d) in untargeted.enumerate() {
+        d["channel"] = [json!(["#prop"]), json!(["all_private_groups"]), json!([])][k % 3].clone();
+    }
+    e
+}
+
+#[test]
+fn groups_a_query_only_ever_narrows() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let export = group_property_export();
+    let h = runtime.block_on(Harness::export(&export));
+    let config = ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() };
+    proptest!(config, |(caller in prop::sample::select(CALLERS.to_vec()), q in query(), shared in any::<bool>())| {
+        runtime.block_on(async {
+            let (uid, token) = (format!("u{caller:02}"), format!("t{caller}"));
+            let base = format!("roomId=g-prop&count=0&includeAllPrivateGroups={shared}");
+            // The oracle: the group's targets AND GI §4 visibility.
+            let expected: BTreeSet<String> = export.integrations.iter().filter(|d| {
+                let own = d["_createdBy"]["_id"] == uid.as_str();
+                let targets = d["channel"] == json!(["#prop"]) || (shared && d["channel"] == json!(["all_private_groups"]));
+                targets && listed(caller, direction(d), own)
+            }).map(|d| d["_id"].as_str().unwrap().to_owned()).collect();
+            let without = call(&h, GROUPS, (&uid, &token), &base).await;
+            prop_assert_eq!(without.status.as_u16(), 200, "{}", without.text);
+            let all: BTreeSet<String> = without.ids().into_iter().collect();
+            prop_assert_eq!(&all, &expected, "{} as {}", base, uid);
+            let with = call(&h, GROUPS, (&uid, &token), &format!("{base}&query={}", urlencode(&q.to_string()))).await;
+            prop_assert_eq!(with.status.as_u16(), 200, "{} -> {}", q, with.text);
+            let narrowed: BTreeSet<String> = with.ids().into_iter().collect();
+            prop_assert!(narrowed.is_subset(&all), "{} widened {:?} to {:?}", q, all, narrowed);
+            prop_assert_eq!(with.body["total"].as_u64(), Some(narrowed.len() as u64));
+            Ok(())
+        })?;
+    });
+}
+
 // Rocket.Chat's own end-to-end cases, on equivalent data ----------------------------------
 
 const RC_ADMIN: (&str, &str) = ("rocketchat.internal.admin.test", "rc-admin-token");

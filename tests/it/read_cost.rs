@@ -319,3 +319,55 @@ async fn each_endpoint_reads_little_and_an_anonymous_request_at_most_4_rcu() {
         assert_eq!(anonymous.rounds, 1, "{}", endpoint.name());
     }
 }
+
+/// `count=0` on a room whose documents pass three bodies' worth: the rest is read
+/// whole but holds documents only up to that, heads past it, and the page's others
+/// are read by key as far as the body holds them. The answer is the same page.
+#[tokio::test]
+async fn count_0_holds_at_most_three_bodies_of_documents() {
+    use rc_integrations::document::Value;
+    use rc_integrations::model::Integration;
+    use rc_integrations::store::items;
+    const ROOM: &str = "heldRoom000000001";
+    const SIZE: usize = 300;
+    let h = Harness::demo().await;
+    let room = rc_integrations::model::RoomRecord {
+        id: ROOM.into(),
+        name: Some("held".into()),
+        kind: "c".into(),
+        ..Default::default()
+    };
+    let mut stored = vec![items::room_item(&room)];
+    let script = "s".repeat(1000);
+    for i in 0..SIZE {
+        // Creation dates run opposite to ids: the oldest are the last read.
+        let text = format!(
+            r#"{{"_id":"h{i:04}","type":"webhook-outgoing","script":"{script}","_createdAt":{{"$date":{}}}}}"#,
+            1_000_000 - i as i64
+        );
+        let doc = Value::from_extended_json_str(&text).unwrap();
+        stored.push(items::integration_item(&Integration::of_document(format!("h{i:04}"), &doc), ROOM));
+    }
+    let (rooms, integrations) = stored.split_at(1);
+    put_items(&h, &h.tables.rooms, rooms.to_vec()).await;
+    put_items(&h, &h.tables.integrations, integrations.to_vec()).await;
+    let (store, _) = service_via(&endpoint_url(), &h.tables, test_store_settings()).await;
+    // A 20 KB body: documents held up to 60 KB, a fifth of the room's.
+    let pages = PageSettings { max_response_bytes: 20_000, ..PageSettings::default() };
+    let service = Service::new(store, pages);
+    let raw = RawRequest {
+        auth_token: Some(ADMIN_TOKEN.into()),
+        user_id: Some(ADMIN_ID.into()),
+        query: form_pairs(&format!("roomId={ROOM}&count=0&includeAllPublicChannels=false")),
+    };
+    let answer = service.answer(Endpoint::ChannelsGetIntegrations, &raw).await;
+    let body: serde_json::Value = serde_json::from_str(&answer.result.unwrap()).unwrap();
+    let ids: Vec<&str> =
+        body["integrations"].as_array().unwrap().iter().map(|i| i["_id"].as_str().unwrap()).collect();
+    assert_eq!(body["total"], SIZE);
+    assert!((10..30).contains(&ids.len()), "{} items in a 20 KB body", ids.len());
+    let expected: Vec<String> = (0..ids.len()).map(|k| format!("h{:04}", SIZE - 1 - k)).collect();
+    assert_eq!(ids, expected, "oldest first");
+    // The first page, the rest whole (documents up to the cap), the page's by key.
+    assert_eq!(answer.rounds, 3);
+}
