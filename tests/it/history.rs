@@ -259,7 +259,14 @@ fn a_query_only_ever_narrows_the_history() {
     e.history.push(run(200, HOOK, None, 3));
     let h = runtime.block_on(Harness::export(&e));
     let leaf = (
-        prop::sample::select(vec!["step", "finished", "data.text", "integration._createdBy._id", "integration._id", "_id"]),
+        prop::sample::select(vec![
+            "step",
+            "finished",
+            "data.text",
+            "integration._createdBy._id",
+            "integration._id",
+            "_id",
+        ]),
         prop_oneof![
             Just(json!("finished")),
             Just(json!(true)),
