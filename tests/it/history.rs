@@ -309,3 +309,34 @@ fn a_query_only_ever_narrows_the_history() {
         })?;
     });
 }
+
+/// Rocket.Chat's own cases for this route (`incoming-integrations.ts` and
+/// `outgoing-integrations.ts`, `[/integrations.history]`), on equivalent data: a
+/// caller with only incoming permissions, then one with no outgoing permission, get
+/// the 403; with `manage-outgoing-integrations` for `admin`, the history comes with
+/// its `offset`, `items`, `count` and `total`.
+#[tokio::test]
+async fn rocket_chats_own_history_cases() {
+    let forbidden = r#"{"success":false,"error":"User does not have the permissions required for this action [error-unauthorized]"}"#;
+    let mut e = export();
+    e.permissions.retain(|p| p["_id"] != "manage-own-outgoing-integrations");
+    // "should return an error when trying to get history of incoming integrations if
+    // user does NOT have enough permissions": the admin holds only incoming ones.
+    e.permission("manage-outgoing-integrations", &[]);
+    e.permission("manage-own-outgoing-integrations", &[]);
+    let h = Harness::export(&e).await;
+    let reply = history(&h, (ADMIN_ID, ADMIN_TOKEN), &format!("id={HOOK}")).await;
+    assert_eq!((reply.status.as_u16(), reply.text.as_str()), (403, forbidden));
+    assert_eq!(reply.headers["content-type"], "application/json");
+    // "should return the history of outgoing integrations".
+    let mut e = export();
+    e.permission("manage-outgoing-integrations", &["admin"]);
+    let h = Harness::export(&e).await;
+    let reply = history(&h, (ADMIN_ID, ADMIN_TOKEN), &format!("id={HOOK}")).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    assert_eq!(reply.body["success"], true);
+    assert!(reply.body["history"].is_array());
+    for key in ["offset", "items", "count", "total"] {
+        assert!(reply.body[key].is_u64(), "{key}: {}", reply.text);
+    }
+}
