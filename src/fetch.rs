@@ -228,6 +228,20 @@ impl Facts {
         }
     }
 
+    /// The caller, authenticated on round 1's token and user (contract §3); its id goes
+    /// to `authenticated` for the request line. Every endpoint's first stage.
+    pub fn authenticate(
+        &self,
+        credentials: &Credentials,
+        authenticated: &mut Option<String>,
+    ) -> Result<UserRecord, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let token = self.token(&credentials.token_hash);
+        let user = crate::auth::authenticate(credentials, token, self.user(&credentials.user_id), now)?;
+        *authenticated = Some(user.id.clone());
+        Ok(user)
+    }
+
     pub fn token(&self, hash: &str) -> Option<TokenRecord> {
         match self.lookup(&Key::Token(hash.to_owned())) {
             Some(Some(Record::Token(token))) => Some(token.clone()),

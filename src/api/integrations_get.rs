@@ -4,7 +4,7 @@
 //! `not-authorized`, which its clients expect).
 
 use crate::access::{holds, MANAGE_INCOMING, MANAGE_OUTGOING, MANAGE_OWN_INCOMING, MANAGE_OWN_OUTGOING};
-use crate::auth::{self, Credentials};
+use crate::auth::Credentials;
 use crate::document::Value;
 use crate::error::ApiError;
 use crate::fetch::{self, Reader, Wants};
@@ -24,15 +24,8 @@ pub async fn run(
     let key = id.as_ref().ok().filter(|id| id.len() <= MAX_KEY_BYTES).map(|id| document_key(id));
     reader.run(fetch::first_round(&Wants::caller(credentials, key.iter().cloned().collect()))).await?;
 
+    let user = reader.facts.authenticate(credentials, authenticated)?;
     let facts = &reader.facts;
-    let now = chrono::Utc::now().timestamp();
-    let user = auth::authenticate(
-        credentials,
-        facts.token(&credentials.token_hash),
-        facts.user(&credentials.user_id),
-        now,
-    )?;
-    *authenticated = Some(user.id.clone());
     id?;
     let text = match key.map(|key| facts.lookup(&key)) {
         Some(Some(Some(Record::Document(text)))) => text,

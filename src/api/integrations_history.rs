@@ -6,7 +6,7 @@
 //! [`IN_MEMORY_MAX`] runs.
 
 use crate::access::{holds, Visibility, MANAGE_OUTGOING, MANAGE_OWN_OUTGOING};
-use crate::auth::{self, Credentials};
+use crate::auth::Credentials;
 use crate::error::ApiError;
 use crate::fetch::{self, Reader, Wants};
 use crate::model::{Body, Integration};
@@ -52,15 +52,8 @@ pub async fn run(
     }
     reader.run(round).await?;
 
+    let user = reader.facts.authenticate(credentials, authenticated)?;
     let facts = &reader.facts;
-    let now = chrono::Utc::now().timestamp();
-    let user = auth::authenticate(
-        credentials,
-        facts.token(&credentials.token_hash),
-        facts.user(&credentials.user_id),
-        now,
-    )?;
-    *authenticated = Some(user.id.clone());
     let permissions = facts.permissions();
     // Only the outgoing permissions count; "own" sees the runs of its own integrations,
     // as the snapshot in each run says.

@@ -12,7 +12,7 @@ use crate::params::{Sort, Window};
 use crate::query::Filter;
 use crate::request::{self, Listing, ParsedRequest, RawRequest};
 use crate::room_access::{self, Caller, Decision};
-use crate::{auth, select, Service};
+use crate::{select, Service};
 
 /// What a listing endpoint is made of.
 pub struct Spec {
@@ -84,15 +84,8 @@ pub async fn run(
     let wants = Wants::listing(&request, credentials, Some(spec.shared()), documents_held);
     reader.run(fetch::first_round(&wants)).await?;
 
+    let user = reader.facts.authenticate(credentials, authenticated)?;
     let facts = &reader.facts;
-    let now = chrono::Utc::now().timestamp();
-    let user = auth::authenticate(
-        credentials,
-        facts.token(&credentials.token_hash),
-        facts.user(&credentials.user_id),
-        now,
-    )?;
-    *authenticated = Some(user.id.clone());
     let permissions = facts.permissions();
     let visibility = access::authorize(&user, &permissions)?;
     let room = match (&spec.scope, &request.room) {
