@@ -23,9 +23,11 @@ use crate::model::{Body, Integration, PermissionRoles, RoomRecord, RoomRef, Toke
 use crate::params::Count;
 use crate::request::ParsedRequest;
 use crate::select::sorts_on_heads;
+use crate::sieve::Sieve;
 use crate::store::meter::Meter;
 use crate::store::{Cursor, Fetched, HistoryPage, Key, PartitionRead, Record, Round, Store};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tokio::time::Instant;
 
 /// What the request will read, decided by parsing alone.
@@ -41,9 +43,9 @@ pub struct Wants<'a> {
     /// The listing can be selected on heads and its page is small: past their first
     /// page, partitions are read from the heads index and the page's documents by key.
     pub heads_suffice: bool,
-    /// Read whole (a large page selected on heads: `count=0`), the rest of the listing
-    /// holds at most this many bytes of documents, heads only past them.
-    pub documents_held: Option<usize>,
+    /// When the listing needs documents (`heads_suffice` is false), how they are
+    /// thinned as they arrive: a bounded share of them is held whatever the room's size.
+    pub sieve: Option<Arc<Sieve>>,
     /// Records the endpoint reads beside the caller's own, in the first round.
     pub keys: Vec<Key>,
 }
@@ -62,14 +64,14 @@ impl<'a> Wants<'a> {
             listing: false,
             shared: None,
             heads_suffice: false,
-            documents_held: None,
+            sieve: None,
             keys,
         }
     }
 
     /// A listing: of `request.room` and `shared`, or of `shared` alone without a room.
-    /// Read whole, a large page selected on heads holds at most `documents_held` bytes
-    /// of documents (the page's others are read by key, as far as the body holds them).
+    /// One that needs documents holds at most `documents_held` bytes of them whole (see
+    /// [`Sieve`]; the page's others are read by key, as far as the body holds them).
     pub fn listing(
         request: &'a ParsedRequest,
         credentials: &'a Credentials,
@@ -82,7 +84,9 @@ impl<'a> Wants<'a> {
         let small_page =
             |l: &crate::request::Listing| matches!(l.count, Count::Limit(n) if n <= PAGE_BY_KEY_MAX);
         let heads_suffice = on_heads.is_some_and(small_page);
-        let documents_held = on_heads.filter(|l| !small_page(l)).map(|_| documents_held);
+        let sieve = listing
+            .filter(|_| !heads_suffice)
+            .map(|l| Arc::new(Sieve::new(l.filter.clone(), &l.sort, documents_held)));
         let room_ok = request.room.as_ref().is_none_or(|room| room.is_ok());
         Wants {
             credentials,
@@ -90,7 +94,7 @@ impl<'a> Wants<'a> {
             listing: room_ok && request.listing.is_ok(),
             shared: shared.filter(|_| request.include_shared),
             heads_suffice,
-            documents_held,
+            sieve,
             keys: Vec::new(),
         }
     }
@@ -153,7 +157,7 @@ pub fn listing_round(facts: &Facts, wants: &Wants, room: Option<&RoomRecord>, he
             from,
             to_the_end: true,
             heads_only: wants.heads_suffice || heads_only,
-            documents_held: wants.documents_held,
+            sieve: wants.sieve.clone(),
         })
     });
     Round { partitions: rest.collect(), ..Round::default() }
@@ -167,16 +171,10 @@ pub fn documents_round(page: &[Integration]) -> Round {
     Round { keys: page.iter().filter_map(unread_document).collect(), ..Round::default() }
 }
 
-/// The documents of every integration of `partitions` whose head alone was read (the
-/// visible ones of a caller who may not see everything, when the request needs documents).
-pub fn visible_documents_round(partitions: &[Vec<Integration>]) -> Round {
-    Round { keys: partitions.iter().flatten().filter_map(unread_document).collect(), ..Round::default() }
-}
-
 /// The key of an integration's document, when only its head was read.
 fn unread_document(integration: &Integration) -> Option<Key> {
     match &integration.body {
-        Body::Unread { target } => {
+        Body::Unread { target } | Body::Sifted { target, .. } => {
             Some(Key::Document { id: integration.id.clone(), target: target.to_string() })
         }
         Body::Stored(_) => None,
@@ -280,10 +278,10 @@ impl Facts {
         }
     }
 
-    /// Every integration read, a list per partition, each in the order read; an
-    /// integration may appear in more than one.
-    pub fn take_integrations(&mut self) -> Vec<Vec<Integration>> {
-        self.partitions.drain().map(|(_, read)| read.integrations).collect()
+    /// Every integration read, a list per partition (named), each in the order read;
+    /// an integration may appear in more than one.
+    pub fn take_partitions(&mut self) -> Vec<(String, Vec<Integration>)> {
+        self.partitions.drain().map(|(name, read)| (name, read.integrations)).collect()
     }
 
     /// Gives the page's integrations the documents [`documents_round`] read. One
@@ -376,15 +374,7 @@ mod tests {
 
     fn plan<'a>(credentials: &'a Credentials, room: Option<&'a RoomRef>, listing: bool) -> Wants<'a> {
         let shared = Some(ALL_PUBLIC_CHANNELS);
-        Wants {
-            credentials,
-            room,
-            listing,
-            shared,
-            heads_suffice: true,
-            documents_held: None,
-            keys: Vec::new(),
-        }
+        Wants { credentials, room, listing, shared, heads_suffice: true, sieve: None, keys: Vec::new() }
     }
 
     fn credentials() -> Credentials {

@@ -164,7 +164,7 @@ impl Integration {
     pub fn stored(&self) -> Option<&str> {
         match &self.body {
             Body::Stored(text) => Some(text),
-            Body::Unread { .. } => None,
+            Body::Unread { .. } | Body::Sifted { .. } => None,
         }
     }
 }
@@ -177,6 +177,10 @@ pub enum Body {
     /// Only the head was read (a large room's listing); the document is read by its
     /// table key (`_id`, `target`) if it lands on the page.
     Unread { target: Arc<str> },
+    /// Read, admitted by the request's filter and let go (see [`crate::sieve`]): only
+    /// the top-level fields its sort needs are `kept`; the document is read again by
+    /// its table key if it lands on the page.
+    Sifted { target: Arc<str>, kept: Value },
 }
 
 /// What room visibility and the default sort need of an integration, kept beside its

@@ -69,6 +69,12 @@ pub fn select_within(
             continue;
         }
         if let Some(fields) = &parse {
+            // A sifted one passed the filter as it was read and kept what the sort needs.
+            if let Some(kept_fields) = crate::sieve::kept(integration) {
+                docs.push(kept_fields.clone());
+                kept.push(at);
+                continue;
+            }
             let Some(Ok(doc)) = integration.stored().map(|text| stored_fields(text, fields)) else {
                 tracing::error!(id = integration.id, "integration without a readable document skipped");
                 continue;

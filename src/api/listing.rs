@@ -12,7 +12,9 @@ use crate::params::{Sort, Window};
 use crate::query::Filter;
 use crate::request::{self, Listing, ParsedRequest, RawRequest};
 use crate::room_access::{self, Caller, Decision};
+use crate::sieve::Sieve;
 use crate::{select, Service};
+use std::sync::Arc;
 
 /// What a listing endpoint is made of.
 pub struct Spec {
@@ -143,21 +145,43 @@ async fn read_listing(
 ) -> Result<Vec<Vec<Integration>>, ApiError> {
     let restricted = *visibility != Visibility::Everything;
     reader.run(fetch::listing_round(&reader.facts, wants, room, restricted)).await?;
-    let mut partitions = reader.facts.take_integrations();
+    let mut partitions = reader.facts.take_partitions();
     if restricted {
-        for partition in &mut partitions {
+        for (_, partition) in &mut partitions {
             partition.retain(|integration| visibility.allows(&integration.head));
         }
-        if !wants.heads_suffice {
-            reader.run(fetch::visible_documents_round(&partitions)).await?;
-            for partition in &mut partitions {
-                reader.facts.fill_documents(partition);
-                // One deleted since its head was read is left out.
-                partition.retain(|integration| integration.stored().is_some());
+        if let Some(sieve) = &wants.sieve {
+            for (name, partition) in &mut partitions {
+                *partition = sift_by_key(std::mem::take(partition), name, sieve, reader).await?;
             }
         }
     }
-    Ok(partitions)
+    Ok(partitions.into_iter().map(|(_, integrations)| integrations).collect())
+}
+
+/// The visible integrations of a partition read as heads, their documents read by key
+/// a round at a time and each passed through the request's sieve as its round
+/// arrives: what a round read is let go before the next (see [`crate::sieve`]).
+async fn sift_by_key(
+    mut integrations: Vec<Integration>,
+    partition: &str,
+    sieve: &Sieve,
+    reader: &mut Reader<'_>,
+) -> Result<Vec<Integration>, ApiError> {
+    let target: Arc<str> = Arc::from(partition);
+    let mut kept = Vec::new();
+    for chunk in integrations.chunks_mut(fetch::DOCUMENTS_PER_ROUND) {
+        reader.run(fetch::documents_round(chunk)).await?;
+        reader.facts.fill_documents(chunk);
+        for integration in chunk {
+            let integration = std::mem::replace(integration, Integration::EMPTY);
+            // One deleted since its head was read is left out.
+            if integration.stored().is_some() {
+                kept.extend(sieve.sift(integration, &target));
+            }
+        }
+    }
+    Ok(kept)
 }
 
 /// Rooms up to this many integrations, without a `query`, are selected in place: a

@@ -11,7 +11,8 @@ use crate::config::{
     StoreSettings, TableNames, HISTORY_INDEX, INTEGRATION_HEADS_INDEX, INTEGRATION_ROOM_INDEX,
     ROOM_NAME_INDEX,
 };
-use crate::model::{Body, Integration, RoomRecord};
+use crate::model::{Integration, RoomRecord};
+use crate::sieve::Sieve;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
 use aws_sdk_dynamodb::Client;
 use futures::future::{try_join_all, BoxFuture};
@@ -337,8 +338,8 @@ impl DynamoStore {
             }
             first
         } else {
-            let held = read.documents_held;
-            self.integrations(&target, start, read.to_the_end, limit, read.heads_only, held).await?
+            let sieve = read.sieve.as_deref();
+            self.integrations(&target, start, read.to_the_end, limit, read.heads_only, sieve).await?
         };
         let integrations = std::mem::take(&mut segment.integrations);
         let next = segment.next.map(Cursor::key);
@@ -346,8 +347,8 @@ impl DynamoStore {
     }
 
     /// One query of a partition, whole or heads only. A heads read that meets an item
-    /// written before heads were reads the same pages again, whole. Read whole, at most
-    /// `documents_held` bytes of documents are kept: past them, heads only.
+    /// written before heads were reads the same pages again, whole. Read whole, each
+    /// integration passes the `sieve` as its page arrives.
     async fn integrations(
         &self,
         target: &Arc<str>,
@@ -355,7 +356,7 @@ impl DynamoStore {
         to_the_end: bool,
         limit: Option<i32>,
         heads_only: bool,
-        documents_held: Option<usize>,
+        sieve: Option<&Sieve>,
     ) -> Result<Segment, StoreError> {
         let mut heads_only = heads_only;
         loop {
@@ -372,18 +373,14 @@ impl DynamoStore {
                 fetch: Some(if heads_only { HEAD_ATTRIBUTES } else { WHOLE_ATTRIBUTES }),
             };
             let mut headless = false;
-            let mut held = 0usize;
             let from = start.clone().map(|key| resume_key(key, attribute, target));
             let (integrations, next) = self
                 .query(&query, target, from, to_the_end, limit, |item| {
                     match items::integration_from(item, target) {
-                        Ok(mut integration) => {
-                            held += integration.stored().map_or(0, str::len);
-                            if documents_held.is_some_and(|most| held > most) {
-                                integration.body = Body::Unread { target: target.clone() };
-                            }
-                            Some(integration)
-                        }
+                        Ok(integration) => match sieve {
+                            Some(sieve) => sieve.sift(integration, target),
+                            None => Some(integration),
+                        },
                         Err(Unreadable::NoHead) => {
                             headless = true;
                             None

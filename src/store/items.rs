@@ -338,7 +338,7 @@ pub fn integration_from(mut item: Item, target: &Arc<str>) -> Result<Integration
         (None, Body::Stored(text)) => {
             Head::of(&Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?)
         }
-        (None, Body::Unread { .. }) => return Err(Unreadable::NoHead),
+        (None, Body::Unread { .. } | Body::Sifted { .. }) => return Err(Unreadable::NoHead),
     };
     Ok(Integration { id, head, body })
 }

@@ -100,21 +100,20 @@ impl MemoryStore {
                 };
                 let next = (end < all.len()).then_some(Cursor::position(end));
                 let target: Arc<str> = Arc::from(read.partition.as_str());
-                let held = std::cell::Cell::new(0usize);
-                let as_read = |(at, integration): (usize, &Integration)| {
-                    held.set(held.get() + integration.stored().map_or(0, str::len));
-                    let past_held = read.documents_held.is_some_and(|most| held.get() > most);
-                    match read.heads_only || past_held {
-                        true if at >= FIRST_PAGE_ITEMS as usize => Integration {
-                            body: Body::Unread { target: target.clone() },
-                            ..integration.clone()
-                        },
-                        _ => integration.clone(),
-                    }
+                // As DynamoDB's heads index would: a heads read still brings the first page whole.
+                let as_read = |(at, integration): (usize, &Integration)| match read.heads_only {
+                    true if at >= FIRST_PAGE_ITEMS as usize => Some(Integration {
+                        body: Body::Unread { target: target.clone() },
+                        ..integration.clone()
+                    }),
+                    _ => match &read.sieve {
+                        Some(sieve) if !read.heads_only => sieve.sift(integration.clone(), &target),
+                        _ => Some(integration.clone()),
+                    },
                 };
                 PartitionPage {
                     partition: read.partition.clone(),
-                    integrations: all.iter().enumerate().take(end).skip(from).map(as_read).collect(),
+                    integrations: all.iter().enumerate().take(end).skip(from).filter_map(as_read).collect(),
                     next,
                 }
             })

@@ -120,10 +120,10 @@ pub struct PartitionRead {
     /// ([`crate::model::Head`]): those documents stay unread. A store may bring whole
     /// documents anyway (items written before heads were).
     pub heads_only: bool,
-    /// Read whole, hold at most this many bytes of documents: past them, integrations
-    /// keep their heads only (their documents are read by key if the page needs them),
-    /// so that a large room's listing holds its heads and a bounded share of documents.
-    pub documents_held: Option<usize>,
+    /// Read whole, each integration passes this sieve as it arrives: the filter's
+    /// refusals are dropped, and past the request's share of documents only heads and
+    /// sort fields are kept, so a large room's listing holds a bounded share of them.
+    pub sieve: Option<std::sync::Arc<crate::sieve::Sieve>>,
 }
 
 impl PartitionRead {
@@ -134,12 +134,12 @@ impl PartitionRead {
             from: None,
             to_the_end: false,
             heads_only: false,
-            documents_held: None,
+            sieve: None,
         }
     }
 
     pub fn is_first_page_of(&self, partition: &str) -> bool {
-        let PartitionRead { partition: read, from, to_the_end, heads_only, documents_held: _ } = self;
+        let PartitionRead { partition: read, from, to_the_end, heads_only, sieve: _ } = self;
         read == partition && from.is_none() && !to_the_end && !heads_only
     }
 }

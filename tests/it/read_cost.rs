@@ -320,46 +320,52 @@ async fn each_endpoint_reads_little_and_an_anonymous_request_at_most_4_rcu() {
     }
 }
 
+/// Stores the public channel `room` (named `name`) and an integration per document
+/// of `docs`, each an Extended JSON text with its `_id`.
+async fn put_room(h: &Harness, room: &str, name: &str, docs: impl Iterator<Item = String>) {
+    use rc_integrations::document::Value;
+    use rc_integrations::model::{Integration, RoomRecord};
+    use rc_integrations::store::items;
+    let record =
+        RoomRecord { id: room.into(), name: Some(name.into()), kind: "c".into(), ..Default::default() };
+    put_items(h, &h.tables.rooms, vec![items::room_item(&record)]).await;
+    let integrations = docs.map(|text| {
+        let doc = Value::from_extended_json_str(&text).unwrap();
+        let id = doc.get("_id").and_then(Value::as_str).unwrap().to_owned();
+        items::integration_item(&Integration::of_document(id, &doc), room)
+    });
+    put_items(h, &h.tables.integrations, integrations.collect()).await;
+}
+
+/// A service over the harness's tables whose bodies stop at `max_response_bytes`
+/// (so a request holds at most three times that of documents).
+async fn service_with_bodies_of(h: &Harness, max_response_bytes: usize) -> Service {
+    let (store, _) = service_via(&endpoint_url(), &h.tables, test_store_settings()).await;
+    Service::new(store, PageSettings { max_response_bytes, ..PageSettings::default() })
+}
+
+fn ask(token: &str, user: &str, query: &str) -> RawRequest {
+    RawRequest { auth_token: Some(token.into()), user_id: Some(user.into()), query: form_pairs(query) }
+}
+
 /// `count=0` on a room whose documents pass three bodies' worth: the rest is read
 /// whole but holds documents only up to that, heads past it, and the page's others
 /// are read by key as far as the body holds them. The answer is the same page.
 #[tokio::test]
 async fn count_0_holds_at_most_three_bodies_of_documents() {
-    use rc_integrations::document::Value;
-    use rc_integrations::model::Integration;
-    use rc_integrations::store::items;
     const ROOM: &str = "heldRoom000000001";
     const SIZE: usize = 300;
     let h = Harness::demo().await;
-    let room = rc_integrations::model::RoomRecord {
-        id: ROOM.into(),
-        name: Some("held".into()),
-        kind: "c".into(),
-        ..Default::default()
-    };
-    let mut stored = vec![items::room_item(&room)];
     let script = "s".repeat(1000);
-    for i in 0..SIZE {
-        // Creation dates run opposite to ids: the oldest are the last read.
-        let text = format!(
-            r#"{{"_id":"h{i:04}","type":"webhook-outgoing","script":"{script}","_createdAt":{{"$date":{}}}}}"#,
-            1_000_000 - i as i64
-        );
-        let doc = Value::from_extended_json_str(&text).unwrap();
-        stored.push(items::integration_item(&Integration::of_document(format!("h{i:04}"), &doc), ROOM));
-    }
-    let (rooms, integrations) = stored.split_at(1);
-    put_items(&h, &h.tables.rooms, rooms.to_vec()).await;
-    put_items(&h, &h.tables.integrations, integrations.to_vec()).await;
-    let (store, _) = service_via(&endpoint_url(), &h.tables, test_store_settings()).await;
+    // Creation dates run opposite to ids: the oldest are the last read.
+    let docs = (0..SIZE).map(|i| {
+        let created = 1_000_000 - i as i64;
+        format!(r#"{{"_id":"h{i:04}","type":"webhook-outgoing","script":"{script}","_createdAt":{{"$date":{created}}}}}"#)
+    });
+    put_room(&h, ROOM, "held", docs).await;
     // A 20 KB body: documents held up to 60 KB, a fifth of the room's.
-    let pages = PageSettings { max_response_bytes: 20_000, ..PageSettings::default() };
-    let service = Service::new(store, pages);
-    let raw = RawRequest {
-        auth_token: Some(ADMIN_TOKEN.into()),
-        user_id: Some(ADMIN_ID.into()),
-        query: form_pairs(&format!("roomId={ROOM}&count=0&includeAllPublicChannels=false")),
-    };
+    let service = service_with_bodies_of(&h, 20_000).await;
+    let raw = ask(ADMIN_TOKEN, ADMIN_ID, &format!("roomId={ROOM}&count=0&includeAllPublicChannels=false"));
     let answer = service.answer(Endpoint::ChannelsGetIntegrations, &raw).await;
     let body: serde_json::Value = serde_json::from_str(&answer.result.unwrap()).unwrap();
     let ids: Vec<&str> =
@@ -370,4 +376,46 @@ async fn count_0_holds_at_most_three_bodies_of_documents() {
     assert_eq!(ids, expected, "oldest first");
     // The first page, the rest whole (documents up to the cap), the page's by key.
     assert_eq!(answer.rounds, 3);
+}
+
+/// A `query` and a sort on a field heads lack, over a room whose documents pass three
+/// bodies' worth: each document is matched as it arrives, the ones refused dropped,
+/// the ones admitted held whole only up to the cap and past it by their sort field
+/// alone; the page's others are read by key. For a caller who sees everything (read
+/// whole) and one who sees its own (read as heads, then by key, a round at a time),
+/// the answer is the one a request holding every document gives.
+#[tokio::test]
+async fn a_query_and_a_sort_hold_at_most_three_bodies_of_documents() {
+    const ROOM: &str = "siftRoom000000001";
+    const SIZE: usize = 300;
+    const BOT_BUILDER: (&str, &str) = ("demo-token-graywolf336", "R4jgcQaQhvvK6K3iY");
+    let h = Harness::demo().await;
+    let script = "s".repeat(1000);
+    // Every other one outgoing (the bot-builder's own), names in an order of their own.
+    let docs = (0..SIZE).map(|i| {
+        let kind = ["webhook-outgoing", "webhook-incoming"][i % 2];
+        let name = format!("n{:04}", (i * 7919) % SIZE);
+        format!(
+            r#"{{"_id":"q{i:04}","type":"{kind}","name":"{name}","script":"{script}","_createdBy":{{"_id":"{}"}}}}"#,
+            BOT_BUILDER.1
+        )
+    });
+    put_room(&h, ROOM, "sift", docs).await;
+    // 20 KB bodies hold 60 KB of documents, about a third of the matching ones.
+    let sifting = service_with_bodies_of(&h, 20_000).await;
+    let holding = service_with_bodies_of(&h, 5_000_000).await;
+    let query =
+        r#"query={"type":"webhook-outgoing","name":{"$regex":"^n0"}}&sort={"name":-1}&count=8&offset=5"#;
+    let query = format!("roomId={ROOM}&includeAllPublicChannels=false&{query}");
+    // (caller, rounds holding every document, rounds sifting)
+    let callers = [((ADMIN_TOKEN, ADMIN_ID), 2, 3), (BOT_BUILDER, 3, 4)];
+    for ((token, user), holding_rounds, sifting_rounds) in callers {
+        let raw = ask(token, user, &query);
+        let expected = holding.answer(Endpoint::ChannelsGetIntegrations, &raw).await;
+        let sifted = sifting.answer(Endpoint::ChannelsGetIntegrations, &raw).await;
+        let body = expected.result.clone().unwrap();
+        assert!(body.contains(r#""count":8,"#) && body.contains(r#""total":150,"#), "{user}: {body}");
+        assert_eq!(sifted.result, expected.result, "{user}");
+        assert_eq!((expected.rounds, sifted.rounds), (holding_rounds, sifting_rounds), "{user}");
+    }
 }
