@@ -335,6 +335,12 @@ const BIG_ROOM_SIZE: usize = 10_000;
 
 /// The demo export plus a public room `big` with 10,000 copies of Guggy.
 fn big_room_export() -> tempfile::TempDir {
+    big_room_export_of(BIG_ROOM_SIZE, "")
+}
+
+/// The demo export plus a public room `big` with `size` copies of Guggy (the demo's
+/// bot-builder's), each with `script` as its script when it is not empty.
+fn big_room_export_of(size: usize, script: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for file in ["users.json", "rocketchat_permissions.json", "rocketchat_room.json"] {
         std::fs::copy(Path::new(DEMO).join(file), dir.path().join(file)).unwrap();
@@ -347,11 +353,14 @@ fn big_room_export() -> tempfile::TempDir {
     let demo: Vec<Json> = serde_json::from_str(&demo).expect("the demo integrations are a JSON array");
     let guggy = demo.iter().find(|i| i["name"] == "Guggy").unwrap().clone();
     let mut lines: Vec<String> = demo.iter().map(Json::to_string).collect();
-    for n in 0..BIG_ROOM_SIZE {
+    for n in 0..size {
         let mut copy = guggy.clone();
         copy["_id"] = json!(format!("bigGuggy{n:09}"));
-        copy["name"] = json!(format!("Guggy {n:05}"));
+        copy["name"] = json!(format!("Guggy {:05}", (n * 7919) % size));
         copy["channel"] = json!(["#big"]);
+        if !script.is_empty() {
+            copy["script"] = json!(script);
+        }
         lines.push(copy.to_string());
     }
     std::fs::write(dir.path().join("rocketchat_integrations.json"), lines.join("\n")).unwrap();
@@ -541,6 +550,66 @@ async fn measure_cold_start() {
         range(&base.first_response_ms),
         range(&boot.first_response_ms)
     );
+}
+
+/// BENCHMARKS.md's worst pages: peak RSS of the release `bootstrap` (as Lambda runs
+/// it, under the fake Runtime API) answering one request each, from a fresh process,
+/// on a room of `WORST_PAGE_ROOM_SIZE` (default 60,000) Guggy copies with a 1.3 KB
+/// script (about 2 KB each), with a 30 s budget so that the request runs to its end.
+/// Run by `benches/worst_page.sh`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "measurement, run by benches/worst_page.sh"]
+async fn measure_worst_page_memory() {
+    let program = PathBuf::from(std::env::var("COLD_START_BOOTSTRAP").expect("run benches/worst_page.sh"));
+    let size: usize = std::env::var("WORST_PAGE_ROOM_SIZE").ok().and_then(|n| n.parse().ok()).unwrap_or(60_000);
+    let export = big_room_export_of(size, &"/* a script */ ".repeat(90));
+    let loading = Instant::now();
+    let h = Harness::from_dir(export.path()).await;
+    eprintln!("loaded {} integration items in {:.1?}", h.summary.integration_items, loading.elapsed());
+    let admin = ("9HqLlyZOugoStsXCUfD_0YdwnNnunAJF8V47U3QHXSq", "aobEdbYhXfu5hkeqG");
+    let bot_builder = ("demo-token-graywolf336", "R4jgcQaQhvvK6K3iY");
+    let cases = [
+        ("admin, default page (50 by `_createdAt`)", admin, ""),
+        ("admin, `count=0`", admin, "count=0"),
+        ("admin, `count=0`, sorted by `name`", admin, r#"count=0&sort={"name":1}"#),
+        (
+            "admin, `count=0`, a `query` matching all, sorted by `name`",
+            admin,
+            r#"count=0&sort={"name":-1}&query={"type":"webhook-outgoing"}"#,
+        ),
+        ("admin, sorted by `script`", admin, r#"sort={"script":1}"#),
+        (
+            "bot-builder (sees its own: all), `count=0`, a `query`, sorted by `name`",
+            bot_builder,
+            r#"count=0&sort={"name":1}&query={"type":"webhook-outgoing"}"#,
+        ),
+    ];
+    println!("| request on a {size}-integration room (~2 KB each) | status | body MiB | peak RSS MiB | wall s |");
+    println!("|---|---|---|---|---|");
+    for (name, (token, user), extra) in cases {
+        let (addr, api) = fake_runtime_api::start().await;
+        let mut env = function_env(addr, &h.tables);
+        env.insert("DYNAMODB_TIMEOUT_MS".into(), "30000".into());
+        let function = Function::spawn(&program, &env);
+        let mut event = event("apigw-http-v2.json");
+        let query = format!("roomId={BIG_ROOM}&{extra}");
+        let pairs: serde_json::Map<String, Json> =
+            form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), json!(v))).collect();
+        event["rawQueryString"] = json!(query);
+        event["queryStringParameters"] = Json::Object(pairs);
+        event["headers"]["x-auth-token"] = json!(token);
+        event["headers"]["x-user-id"] = json!(user);
+        let started = Instant::now();
+        let report = api.push_event(event).within(Duration::from_secs(120)).await.unwrap();
+        let wall = started.elapsed().as_secs_f64();
+        let (status, _) = http_reply(&report, &function);
+        let body = report.json()["body"].as_str().map_or(0, str::len);
+        println!(
+            "| {name} | {status} | {:.2} | {:.1} | {wall:.1} |",
+            body as f64 / MIB,
+            function.peak_rss() as f64 / MIB
+        );
+    }
 }
 
 /// The EMF lines of a function's log: one per request, with its values.
