@@ -85,6 +85,11 @@ pub fn read_invocation(mut payload: serde_json::Value) -> Invocation {
             );
         }
     }
+    if let Some(serde_json::Value::String(query)) = event.get_mut("rawQueryString") {
+        if let std::borrow::Cow::Owned(encoded) = encode_raw_query(query) {
+            *query = encoded;
+        }
+    }
     if event.get("isBase64Encoded").and_then(|b| b.as_bool()) == Some(true) {
         if let Some(body) = event.get("body").and_then(|b| b.as_str()) {
             if base64::engine::general_purpose::STANDARD.decode(body).is_err() {
@@ -98,6 +103,28 @@ pub fn read_invocation(mut payload: serde_json::Value) -> Invocation {
             "not an HTTP event of API Gateway, an ALB or a function URL, or a header no request can carry",
         ),
     }
+}
+
+/// An HTTP API's `rawQueryString` is the query as the client sent it, and Rocket.Chat
+/// clients send `sort={"name":1}` and `query={...}` unencoded; lambda_http appends it to
+/// the URI as it is, and panics building a request when http::Uri refuses a byte
+/// (`{`, `"`, a space, anything not ASCII). Escaping those bytes changes nothing the
+/// query decodes to: `%XX` decodes to the byte it replaced, and `%` and `+` stay as sent.
+fn encode_raw_query(raw: &str) -> std::borrow::Cow<'_, str> {
+    const KEPT: &[u8] = b"-._~!$&'()*+,;=:@/?%";
+    let kept = |b: &u8| b.is_ascii_alphanumeric() || KEPT.contains(b);
+    if raw.bytes().all(|b| kept(&b)) {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut encoded = String::with_capacity(raw.len() + raw.len() / 2);
+    for b in raw.bytes() {
+        if kept(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    std::borrow::Cow::Owned(encoded)
 }
 
 /// The answer to an unreadable invocation, in the shape every HTTP event source

@@ -6,11 +6,12 @@ use rc_integrations::cors::CorsPolicy;
 use rc_integrations::lambda::{http_answer, init_failed, read_invocation, Invocation};
 use rc_integrations::store::{try_build_client, Endpoint};
 use rc_integrations::{http, telemetry, Service};
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use sync_wrapper::SyncWrapper;
-use tower::ServiceExt;
+use tower::{Service as _, ServiceExt};
 
 fn main() -> Result<(), lambda_http::Error> {
     let started = Instant::now();
@@ -38,6 +39,8 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 async fn serve(started: Instant) -> Result<(), lambda_http::Error> {
     telemetry::init_json();
+    // A panic is an error line like any other (the default hook writes plain text).
+    std::panic::set_hook(Box::new(|panic| tracing::error!(%panic, "panic")));
     // API_CORS_ORIGIN serves fronts that leave CORS to the function (an ALB, a REST API,
     // a function URL without its own); template.yaml's HTTP API answers preflights and
     // sets the headers itself, and does not pass the variable.
@@ -91,8 +94,21 @@ async fn serve(started: Instant) -> Result<(), lambda_http::Error> {
             let (payload, context) = (event.payload, event.context);
             match read_invocation(payload) {
                 Invocation::Request(request) => {
-                    let response = adapter.oneshot(lambda_http::LambdaEvent::new(*request, context)).await?;
-                    Ok::<_, lambda_http::Error>(serde_json::to_value(response)?)
+                    let mut adapter = adapter.clone();
+                    adapter.ready().await?;
+                    // lambda_http builds the http::Request inside `call`, and panics on what
+                    // http::Uri refuses (a Host header that is no host, an X-Forwarded-Proto
+                    // that is no scheme, a path that makes either one): such an event cannot
+                    // be a request, and gets the 400 every other one does.
+                    let event = lambda_http::LambdaEvent::new(*request, context.clone());
+                    match std::panic::catch_unwind(AssertUnwindSafe(|| adapter.call(event))) {
+                        Ok(response) => Ok::<_, lambda_http::Error>(serde_json::to_value(response.await?)?),
+                        Err(_) => {
+                            let why = "a host, scheme or path no URI can carry";
+                            let (status, body) = http::unreadable_invocation(&context.request_id, why);
+                            Ok(http_answer(status, body))
+                        }
+                    }
                 }
                 Invocation::Unreadable(why) => {
                     let (status, body) = http::unreadable_invocation(&context.request_id, why);

@@ -169,6 +169,31 @@ async fn sample_events_are_answered_on_the_response_endpoint() {
 }
 
 #[tokio::test]
+async fn an_unencoded_raw_query_string_is_read_as_the_client_sent_it() {
+    // Rocket.Chat clients send `sort={"name":-1}` unescaped, and an HTTP API passes
+    // rawQueryString as sent: `{`, `"`, a space or a non-ASCII byte must not stop the request.
+    let h = Harness::demo().await;
+    let (addr, api) = fake_runtime_api::start().await;
+    let mut function = Function::bootstrap(&function_env(addr, &h.tables));
+    let mut sorted = event("apigw-http-v2.json");
+    let room = sorted["queryStringParameters"]["roomId"].as_str().unwrap().to_owned();
+    sorted["rawQueryString"] =
+        json!(format!(r#"roomId={room}&sort={{"name":-1}}&query={{"name":{{"$ne":"é ü"}}}}"#));
+    sorted["queryStringParameters"] =
+        json!({"roomId": room, "sort": r#"{"name":-1}"#, "query": r#"{"name":{"$ne":"é ü"}}"#});
+    let report = api.push_event(sorted).within(INVOCATION).await.unwrap();
+    let (status, body) = http_reply(&report, &function);
+    assert_eq!(status, 200, "{body}");
+    let names: Vec<&str> =
+        body["integrations"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    let mut descending = names.clone();
+    descending.sort_by(|a, b| b.cmp(a));
+    assert!(names.len() > 1, "{body}");
+    assert_eq!(names, descending, "sorted as asked: {body}");
+    assert!(function.is_running(), "log:\n{}", function.log());
+}
+
+#[tokio::test]
 async fn an_invocation_that_cannot_be_a_request_gets_a_json_400_a_request_line_and_metrics() {
     let h = Harness::demo().await;
     let (addr, api) = fake_runtime_api::start().await;
@@ -181,6 +206,12 @@ async fn an_invocation_that_cannot_be_a_request_gets_a_json_400_a_request_line_a
     let mut base64_body = event("apigw-rest-v1.json");
     base64_body["isBase64Encoded"] = json!(true);
     base64_body["body"] = json!("%%% not base64 %%%");
+    let mut v1_with_bad_host = event("apigw-rest-v1.json");
+    v1_with_bad_host["headers"]["Host"] = json!("a b");
+    v1_with_bad_host["multiValueHeaders"]["Host"] = json!(["a b"]);
+    let mut v1_with_bad_scheme = event("apigw-rest-v1.json");
+    v1_with_bad_scheme["headers"]["X-Forwarded-Proto"] = json!("no scheme");
+    v1_with_bad_scheme["multiValueHeaders"]["X-Forwarded-Proto"] = json!(["no scheme"]);
     let cases = [
         ("not an event", json!({"not": "an api gateway event"})),
         ("a JSON array", json!([1, 2])),
@@ -189,6 +220,9 @@ async fn an_invocation_that_cannot_be_a_request_gets_a_json_400_a_request_line_a
         ("CR/LF in a header value", with_header("x-test", "a\r\nb")),
         ("a space in a header name", with_header("x bad", "1")),
         ("a body marked base64 that is not", base64_body),
+        ("a Host header that is no host", with_header("host", "a b")),
+        ("a Host header that is no host (v1)", v1_with_bad_host),
+        ("an X-Forwarded-Proto that is no scheme (v1)", v1_with_bad_scheme),
     ];
     for (what, payload) in cases.iter().cloned() {
         let report = api.push_event(payload).within(INVOCATION).await.unwrap();
@@ -561,7 +595,8 @@ async fn measure_cold_start() {
 #[ignore = "measurement, run by benches/worst_page.sh"]
 async fn measure_worst_page_memory() {
     let program = PathBuf::from(std::env::var("COLD_START_BOOTSTRAP").expect("run benches/worst_page.sh"));
-    let size: usize = std::env::var("WORST_PAGE_ROOM_SIZE").ok().and_then(|n| n.parse().ok()).unwrap_or(60_000);
+    let size: usize =
+        std::env::var("WORST_PAGE_ROOM_SIZE").ok().and_then(|n| n.parse().ok()).unwrap_or(60_000);
     let export = big_room_export_of(size, &"/* a script */ ".repeat(90));
     let loading = Instant::now();
     let h = Harness::from_dir(export.path()).await;
@@ -584,7 +619,9 @@ async fn measure_worst_page_memory() {
             r#"count=0&sort={"name":1}&query={"type":"webhook-outgoing"}"#,
         ),
     ];
-    println!("| request on a {size}-integration room (~2 KB each) | status | body MiB | peak RSS MiB | wall s |");
+    println!(
+        "| request on a {size}-integration room (~2 KB each) | status | body MiB | peak RSS MiB | wall s |"
+    );
     println!("|---|---|---|---|---|");
     for (name, (token, user), extra) in cases {
         let (addr, api) = fake_runtime_api::start().await;
