@@ -63,15 +63,15 @@ pub fn select_within(
     // Positions in `all` of the integrations kept, and (when parsed) their fields.
     let mut kept: Vec<usize> = Vec::with_capacity(all.len());
     let mut docs: Vec<Value> = Vec::new();
-    for (at, integration) in all.iter().enumerate() {
+    for (at, integration) in all.iter_mut().enumerate() {
         clock.tick()?;
         if !visibility.allows(&integration.head) {
             continue;
         }
         if let Some(fields) = &parse {
             // A sifted one passed the filter as it was read and kept what the sort needs.
-            if let Some(kept_fields) = crate::sieve::kept(integration) {
-                docs.push(kept_fields.clone());
+            if let Some(kept_fields) = crate::sieve::take_kept(integration) {
+                docs.push(kept_fields);
                 kept.push(at);
                 continue;
             }

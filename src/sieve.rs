@@ -8,13 +8,18 @@
 //! request holds fewer than [`Sieve::documents_held`] bytes of documents, and past
 //! that keeps only its head and the top-level fields its sort needs
 //! ([`Body::Sifted`]): its document is read again by key if it lands on the page.
+//!
+//! What those sort fields hold is bounded too, by the same figure: a sort on a large
+//! field (`script`) of a room whose values pass it cannot be held, and the request
+//! stops reading there and is the 503 of a request past its budget
+//! ([`Sieve::overflowed`]), rather than one that grows with the room.
 
 use crate::document::{add_top_level, stored_fields, Value};
 use crate::model::{Body, Integration};
 use crate::params::Sort;
 use crate::query::Filter;
 use crate::select::sorts_on_heads;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// One request's sieve, shared by the partitions it reads (at once, hence atomic).
@@ -27,6 +32,9 @@ pub struct Sieve {
     sort_fields: Vec<String>,
     most: usize,
     held: AtomicUsize,
+    /// The weight ([`weight`]) of the sort fields sifted ones keep, at most `most`.
+    kept: AtomicUsize,
+    overflowed: AtomicBool,
 }
 
 /// Sieves are compared by identity: one per request.
@@ -46,12 +54,19 @@ impl Sieve {
         }
         let mut parsed = filter.as_ref().map(Filter::top_level_fields).unwrap_or_default();
         sort_fields.iter().for_each(|field| add_top_level(&mut parsed, field));
-        Sieve { filter, parsed, sort_fields, most: documents_held, held: AtomicUsize::new(0) }
+        let (held, kept, overflowed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicBool::new(false));
+        Sieve { filter, parsed, sort_fields, most: documents_held, held, kept, overflowed }
     }
 
     /// The bytes of whole documents the request holds at most.
     pub fn documents_held(&self) -> usize {
         self.most
+    }
+
+    /// Whether the sort fields of the admitted ones passed [`Sieve::documents_held`]:
+    /// the request cannot be answered within its bounds (and need read no further).
+    pub fn overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::Relaxed)
     }
 
     /// `integration` as the request keeps it, read from partition `target`: `None` when
@@ -80,16 +95,36 @@ impl Sieve {
             Some(doc) if self.parsed == self.sort_fields => doc,
             _ => stored_fields(text, &self.sort_fields).ok()?,
         };
+        // A sort on heads keeps nothing more than the head.
+        let size = if self.sort_fields.is_empty() { 0 } else { weight(&kept) };
+        if self.kept.fetch_add(size, Ordering::Relaxed) + size > self.most {
+            self.overflowed.store(true, Ordering::Relaxed);
+            return None;
+        }
         let body = Body::Sifted { target: target.clone(), kept };
         Some(Integration { body, ..integration })
     }
 }
 
-/// What a sifted integration kept, for the sort; `None` for any other body.
-pub fn kept(integration: &Integration) -> Option<&Value> {
-    match &integration.body {
-        Body::Sifted { kept, .. } => Some(kept),
+/// What a sifted integration kept, for the sort, taken out of it (its document is
+/// read again by key, so the sort fields are not needed twice); `None` for any other
+/// body.
+pub fn take_kept(integration: &mut Integration) -> Option<Value> {
+    match &mut integration.body {
+        Body::Sifted { kept, .. } => Some(std::mem::replace(kept, Value::Null)),
         _ => None,
+    }
+}
+
+/// About what a parsed value holds in memory: its strings' bytes and a word or so of
+/// bookkeeping per node (what an allocation and a map entry cost, roughly).
+pub fn weight(value: &Value) -> usize {
+    const NODE: usize = 32;
+    NODE + match value {
+        Value::String(text) => text.len(),
+        Value::Array(items) => items.iter().map(weight).sum(),
+        Value::Object(map) => map.iter().map(|(key, value)| key.len() + weight(value)).sum(),
+        _ => 0,
     }
 }
 
@@ -113,14 +148,15 @@ mod tests {
     fn refused_ones_are_dropped_and_past_the_share_only_the_sort_fields_stay() {
         let target: Arc<str> = Arc::from("r");
         let filter = Filter::parse(r#"{"name":{"$regex":"^keep"}}"#).unwrap();
-        let first = integration("a", "keep-a", "x");
+        let first = integration("a", "keep-a", &"x".repeat(200));
         let size = first.stored().unwrap().len();
         let sieve = Sieve::new(Some(filter), &by_name(), size);
         assert_eq!(sieve.sift(integration("z", "drop", "x"), &target), None);
         // The first fits in the share; the second no longer does.
         assert_eq!(sieve.sift(first.clone(), &target), Some(first));
-        let second = sieve.sift(integration("b", "keep-b", &"y".repeat(100)), &target).unwrap();
-        assert_eq!(kept(&second), Some(&Value::from_extended_json_str(r#"{"name":"keep-b"}"#).unwrap()));
+        let mut second = sieve.sift(integration("b", "keep-b", &"y".repeat(100)), &target).unwrap();
+        let name = Value::from_extended_json_str(r#"{"name":"keep-b"}"#).unwrap();
+        assert_eq!(take_kept(&mut second), Some(name));
         assert!(second.stored().is_none());
         // One whose document was not read passes as it is.
         let unread =
@@ -133,7 +169,36 @@ mod tests {
         let target: Arc<str> = Arc::from("r");
         let on_heads = Sort(vec![("_createdAt".to_owned(), Direction::Ascending)]);
         let sieve = Sieve::new(None, &on_heads, 0);
-        let sifted = sieve.sift(integration("a", "a", "x"), &target).unwrap();
-        assert_eq!(kept(&sifted), Some(&Value::from_extended_json_str("{}").unwrap()));
+        let mut sifted = sieve.sift(integration("a", "a", "x"), &target).unwrap();
+        assert_eq!(take_kept(&mut sifted), Some(Value::from_extended_json_str("{}").unwrap()));
+        assert!(!sieve.overflowed());
+    }
+
+    #[test]
+    fn sort_fields_past_the_bound_overflow_the_sieve() {
+        let target: Arc<str> = Arc::from("r");
+        let by_script = Sort(vec![("script".to_owned(), Direction::Ascending)]);
+        let script = Value::from_extended_json_str(r#"{"script":"xxxxxxxxxx"}"#).unwrap();
+        let most = 8 * weight(&script);
+        let sieve = Sieve::new(None, &by_script, most);
+        // The first are held whole; past them each keeps its script, until those pass.
+        let (mut whole, mut kept_weight) = (0, 0);
+        for n in 0.. {
+            let next = integration(&format!("i{n}"), "n", "xxxxxxxxxx");
+            match sieve.sift(next, &target) {
+                Some(mut sifted) => match take_kept(&mut sifted) {
+                    Some(kept) => {
+                        assert_eq!(kept, script);
+                        kept_weight += weight(&kept);
+                    }
+                    None => whole += 1,
+                },
+                None => break,
+            }
+            assert!(!sieve.overflowed());
+        }
+        assert!(whole > 0 && kept_weight > 0);
+        assert!(kept_weight <= most && kept_weight + weight(&script) > most);
+        assert!(sieve.overflowed());
     }
 }

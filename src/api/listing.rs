@@ -146,6 +146,7 @@ async fn read_listing(
     let restricted = *visibility != Visibility::Everything;
     reader.run(fetch::listing_round(&reader.facts, wants, room, restricted)).await?;
     let mut partitions = reader.facts.take_partitions();
+    let overflowed = || wants.sieve.as_ref().is_some_and(|sieve| sieve.overflowed());
     if restricted {
         for (_, partition) in &mut partitions {
             partition.retain(|integration| visibility.allows(&integration.head));
@@ -155,6 +156,11 @@ async fn read_listing(
                 *partition = sift_by_key(std::mem::take(partition), name, sieve, reader).await?;
             }
         }
+    }
+    // The sort fields of what the request admitted are more than it may hold.
+    if overflowed() {
+        tracing::warn!("the sort's fields of the admitted integrations pass what a request may hold");
+        return Err(ApiError::Unavailable);
     }
     Ok(partitions.into_iter().map(|(_, integrations)| integrations).collect())
 }
@@ -173,6 +179,9 @@ async fn sift_by_key(
     for chunk in integrations.chunks_mut(fetch::DOCUMENTS_PER_ROUND) {
         reader.run(fetch::documents_round(chunk)).await?;
         reader.facts.fill_documents(chunk);
+        if sieve.overflowed() {
+            break;
+        }
         for integration in chunk {
             let integration = std::mem::replace(integration, Integration::EMPTY);
             // One deleted since its head was read is left out.

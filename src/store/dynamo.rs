@@ -303,7 +303,8 @@ impl DynamoStore {
             attribute: attr::NAME,
             fetch: None,
         };
-        let (rooms, _) = self.query(&query, name, None, true, None, |item| items::room_from(&item)).await?;
+        let (rooms, _) =
+            self.query(&query, name, None, true, None, |item| items::room_from(&item), || false).await?;
         Ok(rooms)
     }
 
@@ -375,8 +376,13 @@ impl DynamoStore {
             let mut headless = false;
             let from = start.clone().map(|key| resume_key(key, attribute, target));
             let (integrations, next) = self
-                .query(&query, target, from, to_the_end, limit, |item| {
-                    match items::integration_from(item, target) {
+                .query(
+                    &query,
+                    target,
+                    from,
+                    to_the_end,
+                    limit,
+                    |item| match items::integration_from(item, target) {
                         Ok(integration) => match sieve {
                             Some(sieve) => sieve.sift(integration, target),
                             None => Some(integration),
@@ -389,8 +395,9 @@ impl DynamoStore {
                             tracing::error!(partition = &**target, "unreadable integration item skipped");
                             None
                         }
-                    }
-                })
+                    },
+                    || sieve.is_some_and(Sieve::overflowed),
+                )
                 .await?;
             if headless && heads_only {
                 tracing::warn!(partition = &**target, "integrations without heads: import again");
@@ -403,8 +410,9 @@ impl DynamoStore {
 
     /// A GSI query from `start`: one page of at most `limit` items, or (`to_the_end`)
     /// every page until `LastEvaluatedKey` is absent or the page empty, as real
-    /// DynamoDB may end. Each page is converted as it arrives, so one raw page is held
-    /// at a time. Returns the items and where a further page starts.
+    /// DynamoDB may end, or until `stop` says what was read already decides the request.
+    /// Each page is converted as it arrives, so one raw page is held at a time. Returns
+    /// the items and where a further page starts.
     async fn query<T>(
         &self,
         query: &IndexQuery<'_>,
@@ -413,6 +421,7 @@ impl DynamoStore {
         to_the_end: bool,
         limit: Option<i32>,
         mut convert: impl FnMut(Item) -> Option<T>,
+        stop: impl Fn() -> bool,
     ) -> Result<(Vec<T>, Option<Item>), StoreError> {
         let mut items = Vec::new();
         loop {
@@ -452,7 +461,7 @@ impl DynamoStore {
             charge(page.consumed_capacity.as_ref());
             let next = page.last_evaluated_key.filter(|key| !key.is_empty());
             match next {
-                Some(key) if to_the_end && !empty => start = Some(key),
+                Some(key) if to_the_end && !empty && !stop() => start = Some(key),
                 next => return Ok((items, if empty { None } else { next })),
             }
         }

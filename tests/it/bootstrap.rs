@@ -649,6 +649,51 @@ async fn measure_worst_page_memory() {
     }
 }
 
+/// BENCHMARKS.md's big-room CPU: the release `bootstrap`'s own CPU (the emulator runs in
+/// this process, not the function's) per default page (`count=50`, newest first), warm,
+/// on a room of each of `BIG_ROOM_CPU_SIZES` (default 10 and 5,000) Guggy copies, and
+/// the ratio of each to the first. Run by `benches/big_room_cpu.sh`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "measurement, run by benches/big_room_cpu.sh"]
+async fn measure_big_room_cpu() {
+    let program = PathBuf::from(std::env::var("COLD_START_BOOTSTRAP").expect("run benches/big_room_cpu.sh"));
+    let sizes: Vec<usize> = std::env::var("BIG_ROOM_CPU_SIZES")
+        .unwrap_or_else(|_| "10,5000".into())
+        .split(',')
+        .map(|n| n.trim().parse().expect("BIG_ROOM_CPU_SIZES: sizes separated by commas"))
+        .collect();
+    const WARM: usize = 20;
+    const MEASURED: usize = 200;
+    println!("| room (integrations) | CPU ms per default page | body KiB | ratio to the first |");
+    println!("|---|---|---|---|");
+    let mut first = None;
+    for size in sizes {
+        let export = big_room_export_of(size, "");
+        let h = Harness::from_dir(export.path()).await;
+        let (addr, api) = fake_runtime_api::start().await;
+        let function = Function::spawn(&program, &function_env(addr, &h.tables));
+        let mut page = event("apigw-http-v2.json");
+        page["rawQueryString"] = json!(format!("roomId={BIG_ROOM}"));
+        page["queryStringParameters"] = json!({ "roomId": BIG_ROOM });
+        let mut body = 0;
+        for _ in 0..WARM {
+            let report = api.push_event(page.clone()).within(INVOCATION).await.unwrap();
+            let (status, reply) = http_reply(&report, &function);
+            assert_eq!(status, 200, "{reply}");
+            assert!(reply["total"].as_u64().unwrap() > size as u64, "{}", reply["total"]);
+            body = report.json()["body"].as_str().map_or(0, str::len);
+        }
+        let before = function.cpu_seconds();
+        for _ in 0..MEASURED {
+            let report = api.push_event(page.clone()).within(INVOCATION).await.unwrap();
+            assert_eq!(report.kind, Kind::Response);
+        }
+        let ms = (function.cpu_seconds() - before) * 1000.0 / MEASURED as f64;
+        let base = *first.get_or_insert(ms);
+        println!("| {size} | {ms:.2} | {:.1} | {:.1}× |", body as f64 / 1024.0, ms / base);
+    }
+}
+
 /// The EMF lines of a function's log: one per request, with its values.
 fn emf_lines(function: &Function) -> Vec<Json> {
     let log = function.log();

@@ -4,6 +4,7 @@
 
 use crate::support::*;
 use rc_integrations::config::{PageSettings, StoreSettings};
+use rc_integrations::error::ApiError;
 use rc_integrations::request::RawRequest;
 use rc_integrations::Endpoint;
 use rc_integrations::Service;
@@ -417,5 +418,45 @@ async fn a_query_and_a_sort_hold_at_most_three_bodies_of_documents() {
         assert!(body.contains(r#""count":8,"#) && body.contains(r#""total":150,"#), "{user}: {body}");
         assert_eq!(sifted.result, expected.result, "{user}");
         assert_eq!((expected.rounds, sifted.rounds), (holding_rounds, sifting_rounds), "{user}");
+    }
+}
+
+/// A sort on a large field whose values, over the admitted integrations, pass what a
+/// request may hold (the same three bodies' worth) cannot be answered within bounds:
+/// it is the 503 of a request past its budget, for a caller who sees everything and
+/// one who sees its own, rather than a request whose memory grows with the room. A
+/// sort on a small field of the same room is answered as a request holding every
+/// document answers it.
+#[tokio::test]
+async fn a_sort_on_a_field_too_large_to_hold_is_the_503() {
+    const ROOM: &str = "bigSortRoom000001";
+    const SIZE: usize = 300;
+    const BOT_BUILDER: (&str, &str) = ("demo-token-graywolf336", "R4jgcQaQhvvK6K3iY");
+    let h = Harness::demo().await;
+    let docs = (0..SIZE).map(|i| {
+        let script = format!("{i:04}{}", "s".repeat(1000));
+        format!(
+            r#"{{"_id":"b{i:04}","type":"webhook-outgoing","name":"n{i:04}","script":"{script}","_createdBy":{{"_id":"{}"}}}}"#,
+            BOT_BUILDER.1
+        )
+    });
+    put_room(&h, ROOM, "bigsort", docs).await;
+    // 20 KB bodies: 60 KB held, where the room's scripts are 300 KB.
+    let sifting = service_with_bodies_of(&h, 20_000).await;
+    let holding = service_with_bodies_of(&h, 5_000_000).await;
+    let room = format!("roomId={ROOM}&includeAllPublicChannels=false");
+    for (token, user) in [(ADMIN_TOKEN, ADMIN_ID), BOT_BUILDER] {
+        let by_script = ask(token, user, &format!(r#"{room}&sort={{"script":-1}}&count=5"#));
+        let refused = sifting.answer(Endpoint::ChannelsGetIntegrations, &by_script).await;
+        assert_eq!(refused.result, Err(ApiError::Unavailable), "{user}");
+        let answered = holding.answer(Endpoint::ChannelsGetIntegrations, &by_script).await;
+        assert!(answered.result.unwrap().contains(r#""_id":"b0299""#), "{user}");
+        let by_name = ask(token, user, &format!(r#"{room}&sort={{"name":-1}}&count=0"#));
+        let expected = holding.answer(Endpoint::ChannelsGetIntegrations, &by_name).await;
+        let sifted = sifting.answer(Endpoint::ChannelsGetIntegrations, &by_name).await;
+        assert!(expected.result.as_ref().unwrap().contains(r#""total":300,"#), "{user}");
+        assert_eq!(sifted.result.as_ref().map(|b| b.len() < 25_000), Ok(true), "{user}");
+        let first = |r: &Result<String, ApiError>| r.as_ref().unwrap()[..2_000].to_owned();
+        assert_eq!(first(&sifted.result), first(&expected.result), "{user}");
     }
 }
