@@ -301,10 +301,11 @@ impl DynamoStore {
             table: &self.tables.rooms,
             index: ROOM_NAME_INDEX,
             attribute: attr::NAME,
+            value: name,
             fetch: None,
         };
         let (rooms, _) =
-            self.query(&query, name, None, true, None, |item| items::room_from(&item), || false).await?;
+            self.query(&query, None, true, None, |item| items::room_from(&item), || false).await?;
         Ok(rooms)
     }
 
@@ -369,6 +370,7 @@ impl DynamoStore {
                 table: &self.tables.integrations,
                 index,
                 attribute,
+                value: target,
                 // Only what `items::integration_from` reads: an attribute added there must
                 // be added here too, or it never arrives.
                 fetch: Some(if heads_only { HEAD_ATTRIBUTES } else { WHOLE_ATTRIBUTES }),
@@ -378,7 +380,6 @@ impl DynamoStore {
             let (integrations, next) = self
                 .query(
                     &query,
-                    target,
                     from,
                     to_the_end,
                     limit,
@@ -416,7 +417,6 @@ impl DynamoStore {
     async fn query<T>(
         &self,
         query: &IndexQuery<'_>,
-        value: &str,
         mut start: Option<Item>,
         to_the_end: bool,
         limit: Option<i32>,
@@ -431,7 +431,7 @@ impl DynamoStore {
                 .table_name(query.table)
                 .index_name(query.index)
                 .key_condition_expression("#k = :v")
-                .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
+                .expression_attribute_values(":v", AttributeValue::S(query.value.to_owned()))
                 .set_exclusive_start_key(start.take())
                 .set_limit(limit)
                 .set_projection_expression(
@@ -486,11 +486,12 @@ struct Segment {
     next: Option<Item>,
 }
 
-/// Which index a query reads, and its partition key attribute.
+/// Which index a query reads: its partition key attribute and the value asked for.
 struct IndexQuery<'a> {
     table: &'a str,
     index: &'static str,
     attribute: &'static str,
+    value: &'a str,
     /// The attributes to bring back (DynamoDB's projection); `None`: all of them.
     fetch: Option<&'static [&'static str]>,
 }
