@@ -186,8 +186,14 @@ pub struct PageSettings {
     pub allow_infinite: bool,
     /// A page stops before its body passes this size: Lambda refuses responses over
     /// 6 MB, and API Gateway's envelope escapes the body (quotes grow), hence 5 MB.
+    /// Never more than [`MOST_RESPONSE_BYTES`], whatever the environment says.
     pub max_response_bytes: usize,
 }
+
+/// The largest `MAX_RESPONSE_BYTES` taken: Lambda's 6 MiB response payload less room
+/// for the envelope's status and headers, so that no setting can make a page Lambda
+/// refuses (the caller's 502, counted by the function as the 200 it sent).
+pub const MOST_RESPONSE_BYTES: usize = 6 * 1024 * 1024 - 64 * 1024;
 
 impl Default for PageSettings {
     fn default() -> Self {
@@ -209,7 +215,7 @@ impl PageSettings {
             default_count: positive("API_DEFAULT_COUNT", d.default_count),
             upper_limit: positive("API_UPPER_COUNT_LIMIT", d.upper_limit),
             allow_infinite: env_or("API_ALLOW_INFINITE_COUNT", d.allow_infinite),
-            max_response_bytes: env_or("MAX_RESPONSE_BYTES", d.max_response_bytes),
+            max_response_bytes: env_or("MAX_RESPONSE_BYTES", d.max_response_bytes).min(MOST_RESPONSE_BYTES),
         }
     }
 }

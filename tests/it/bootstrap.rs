@@ -375,6 +375,11 @@ fn big_room_export() -> tempfile::TempDir {
 /// The demo export plus a public room `big` with `size` copies of Guggy (the demo's
 /// bot-builder's), each with `script` as its script when it is not empty.
 fn big_room_export_of(size: usize, script: &str) -> tempfile::TempDir {
+    big_room_export_with(size, |_| script.to_owned())
+}
+
+/// As [`big_room_export_of`], the `n`th copy's script being `script(n)`.
+fn big_room_export_with(size: usize, script: impl Fn(usize) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for file in ["users.json", "rocketchat_permissions.json", "rocketchat_room.json"] {
         std::fs::copy(Path::new(DEMO).join(file), dir.path().join(file)).unwrap();
@@ -392,6 +397,7 @@ fn big_room_export_of(size: usize, script: &str) -> tempfile::TempDir {
         copy["_id"] = json!(format!("bigGuggy{n:09}"));
         copy["name"] = json!(format!("Guggy {:05}", (n * 7919) % size));
         copy["channel"] = json!(["#big"]);
+        let script = script(n);
         if !script.is_empty() {
             copy["script"] = json!(script);
         }
@@ -399,6 +405,68 @@ fn big_room_export_of(size: usize, script: &str) -> tempfile::TempDir {
     }
     std::fs::write(dir.path().join("rocketchat_integrations.json"), lines.join("\n")).unwrap();
     dir
+}
+
+/// `event` (one of the sample events) asking for `query` instead, in each of the
+/// maps its event source fills.
+fn with_query(mut event: Json, query: &str) -> Json {
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let fields = event.as_object_mut().unwrap();
+    if fields.contains_key("rawQueryString") {
+        fields.insert("rawQueryString".into(), json!(query));
+    }
+    if fields.contains_key("multiValueQueryStringParameters") {
+        let multi: serde_json::Map<_, _> = pairs.iter().map(|(k, v)| (k.clone(), json!([v]))).collect();
+        fields.insert("multiValueQueryStringParameters".into(), Json::Object(multi));
+    }
+    let single: serde_json::Map<_, _> = pairs.into_iter().map(|(k, v)| (k, json!(v))).collect();
+    fields.insert("queryStringParameters".into(), Json::Object(single));
+    event
+}
+
+/// Lambda's limit on a synchronous invocation's response payload.
+const LAMBDA_RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
+
+/// Scripts that escaping grows (each `"` is `\"` in the body and `\\\"` in the
+/// envelope; a control character `\u0001` and `\\u0001`): the largest page of such a
+/// room is, through every event source's envelope, a payload Lambda delivers, and
+/// says how many of the room's integrations it holds.
+#[tokio::test]
+async fn a_page_of_escape_heavy_scripts_is_a_payload_lambda_delivers_on_every_front_end() {
+    const SIZE: usize = 100;
+    let export = big_room_export_with(SIZE, |n| match n % 2 {
+        0 => "\"".repeat(60_000),
+        _ => "\u{1}".repeat(30_000),
+    });
+    let h = Harness::from_dir(export.path()).await;
+    let (addr, api) = fake_runtime_api::start().await;
+    let function = Function::bootstrap(&function_env(addr, &h.tables));
+    for file in ["apigw-http-v2.json", "apigw-rest-v1.json", "alb.json", "function-url.json"] {
+        let page = with_query(event(file), &format!("roomId={BIG_ROOM}&count={SIZE}"));
+        let report = api.push_event(page).within(INVOCATION).await.unwrap();
+        let payload = report.body.len();
+        let (status, reply) = http_reply(&report, &function);
+        assert_eq!(status, 200, "{file}: {reply}");
+        assert!(payload <= LAMBDA_RESPONSE_LIMIT, "{file}: a payload of {payload} bytes");
+        println!("| {file} | {} | {payload} |", report.json()["body"].as_str().map_or(0, str::len));
+        let listed = reply["integrations"].as_array().unwrap().len() as u64;
+        assert_eq!(reply["count"].as_u64(), Some(listed), "{file}");
+        assert!(listed >= 1 && listed < SIZE as u64, "{file}: {listed} listed");
+        // The room's own and the demo's integration on all public channels.
+        assert_eq!(reply["total"].as_u64(), Some(SIZE as u64 + 1), "{file}");
+    }
+    // A budget set past what Lambda takes is held to what it takes.
+    let (addr, api) = fake_runtime_api::start().await;
+    let mut env = function_env(addr, &h.tables);
+    env.insert("MAX_RESPONSE_BYTES".into(), "100000000".into());
+    let function = Function::spawn(Path::new(env!("CARGO_BIN_EXE_bootstrap")), &env);
+    let page = with_query(event("apigw-rest-v1.json"), &format!("roomId={BIG_ROOM}&count=0"));
+    let report = api.push_event(page).within(INVOCATION).await.unwrap();
+    let (status, reply) = http_reply(&report, &function);
+    assert_eq!(status, 200, "{reply}");
+    assert!(report.body.len() <= LAMBDA_RESPONSE_LIMIT, "a payload of {} bytes", report.body.len());
+    assert!(reply["count"].as_u64().is_some_and(|count| count < SIZE as u64), "{}", reply["count"]);
 }
 
 /// `COLD_START_WARM_ONLY=1`: stop each run after the warm loop, with SIGTERM rather
