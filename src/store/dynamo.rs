@@ -1,7 +1,10 @@
 //! The store on DynamoDB: a round is one BatchGetItem and the index queries, all at once.
 
 use super::fresh::Fresh;
-use super::items::{self, attr, Item, Unreadable, ALL_PRIVATE_GROUPS, ALL_PUBLIC_CHANNELS};
+use super::items::{
+    self, attr, IntegrationAttributes, Item, Unreadable, ALL_PRIVATE_GROUPS, ALL_PUBLIC_CHANNELS,
+};
+use super::raw_answer::Slot;
 use super::FIRST_PAGE_ITEMS;
 use super::{
     Cursor, Fetched, HistoryPage, HistoryRead, Key, PartitionPage, PartitionRead, Record, Round, Store,
@@ -16,6 +19,7 @@ use crate::sieve::Sieve;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
 use aws_sdk_dynamodb::Client;
 use futures::future::{try_join_all, BoxFuture};
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -304,8 +308,9 @@ impl DynamoStore {
             value: name,
             fetch: None,
         };
-        let (rooms, _) =
-            self.query(&query, None, true, None, |item| items::room_from(&item), || false).await?;
+        let (rooms, _) = self
+            .query(&query, None, true, None, |item| items::room_from(&items::item_of(item)), || false)
+            .await?;
         Ok(rooms)
     }
 
@@ -371,7 +376,7 @@ impl DynamoStore {
                 index,
                 attribute,
                 value: target,
-                // Only what `items::integration_from` reads: an attribute added there must
+                // Only what `items::IntegrationAttributes` reads: an attribute added there must
                 // be added here too, or it never arrives.
                 fetch: Some(if heads_only { HEAD_ATTRIBUTES } else { WHOLE_ATTRIBUTES }),
             };
@@ -383,7 +388,7 @@ impl DynamoStore {
                     from,
                     to_the_end,
                     limit,
-                    |item| match items::integration_from(item, target) {
+                    |item: IntegrationAttributes| match item.into_integration(target) {
                         Ok(integration) => match sieve {
                             Some(sieve) => sieve.sift(integration, target),
                             None => Some(integration),
@@ -412,21 +417,22 @@ impl DynamoStore {
     /// A GSI query from `start`: one page of at most `limit` items, or (`to_the_end`)
     /// every page until `LastEvaluatedKey` is absent or the page empty, as real
     /// DynamoDB may end, or until `stop` says what was read already decides the request.
-    /// Each page is converted as it arrives, so one raw page is held at a time. Returns
-    /// the items and where a further page starts.
-    async fn query<T>(
+    /// Each page is decoded as `R` and converted as it arrives, so one raw page is held
+    /// at a time. Returns the items and where a further page starts.
+    async fn query<R: DeserializeOwned, T>(
         &self,
         query: &IndexQuery<'_>,
         mut start: Option<Item>,
         to_the_end: bool,
         limit: Option<i32>,
-        mut convert: impl FnMut(Item) -> Option<T>,
+        mut convert: impl FnMut(R) -> Option<T>,
         stop: impl Fn() -> bool,
     ) -> Result<(Vec<T>, Option<Item>), StoreError> {
         let mut items = Vec::new();
+        let what = || format!("{}/index/{}", query.table, query.index);
         loop {
-            let page = self
-                .client
+            let answer = Slot::default();
+            self.client
                 .query()
                 .table_name(query.table)
                 .index_name(query.index)
@@ -452,14 +458,18 @@ impl DynamoStore {
                         .collect(),
                 ))
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .customize()
+                .interceptor(answer.divert())
                 .send()
                 .await
-                .map_err(|e| sdk_call_error(e, "Query", &format!("{}/index/{}", query.table, query.index)))?;
-            let page_items = page.items.unwrap_or_default();
-            let empty = page_items.is_empty();
-            items.extend(page_items.into_iter().filter_map(&mut convert));
-            charge(page.consumed_capacity.as_ref());
-            let next = page.last_evaluated_key.filter(|key| !key.is_empty());
+                .map_err(|e| sdk_call_error(e, "Query", &what()))?;
+            let mut page = answer
+                .answer::<R>()
+                .map_err(|why| StoreError::Call(format!("Query on {}: {why}", what())))?;
+            super::meter::charge(page.units());
+            let next = page.last_evaluated_key();
+            let empty = page.items.is_empty();
+            items.extend(page.items.into_iter().filter_map(&mut convert));
             match next {
                 Some(key) if to_the_end && !empty && !stop() => start = Some(key),
                 next => return Ok((items, if empty { None } else { next })),

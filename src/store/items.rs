@@ -324,49 +324,126 @@ pub enum Unreadable {
 /// than copying them. An item without a document (the heads index) holds its head
 /// only; an item without a head (imported before heads) gets it from its document.
 pub fn integration_from(mut item: Item, target: &Arc<str>) -> Result<Integration, Unreadable> {
-    let mut take = |key: &str| match item.remove(key) {
-        Some(AttributeValue::S(text)) => Some(text),
-        _ => None,
+    let mut take = |key: &str| item.remove(key).map(Scalar::from);
+    let attributes = IntegrationAttributes {
+        id: take(attr::ID),
+        doc: take(attr::DOC),
+        kind: take(attr::HEAD_KIND),
+        creator: take(attr::HEAD_CREATOR),
+        created_at: take(attr::HEAD_CREATED_AT),
+        ts: take(attr::HEAD_TS),
     };
-    let id = take(attr::ID).ok_or(Unreadable::Broken)?;
-    let body = match take(attr::DOC) {
-        Some(text) => Body::Stored(text),
-        None => Body::Unread { target: target.clone() },
-    };
-    let head = match (head_from(&mut item)?, &body) {
-        (Some(head), _) => head,
-        (None, Body::Stored(text)) => {
-            Head::of(&Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?)
+    attributes.into_integration(target)
+}
+
+/// An attribute of a type the reads decode (string, number, boolean), in the JSON
+/// form DynamoDB answers with (`{"S": "…"}`); anything else decodes as none of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct Scalar {
+    #[serde(rename = "S")]
+    pub s: Option<String>,
+    #[serde(rename = "N")]
+    pub n: Option<String>,
+    #[serde(rename = "BOOL")]
+    pub bool: Option<bool>,
+}
+
+impl From<AttributeValue> for Scalar {
+    fn from(value: AttributeValue) -> Self {
+        match value {
+            AttributeValue::S(s) => Scalar { s: Some(s), ..Scalar::default() },
+            AttributeValue::N(n) => Scalar { n: Some(n), ..Scalar::default() },
+            AttributeValue::Bool(b) => Scalar { bool: Some(b), ..Scalar::default() },
+            _ => Scalar::default(),
         }
-        (None, Body::Unread { .. } | Body::Sifted { .. }) => return Err(Unreadable::NoHead),
-    };
-    Ok(Integration { id, head, body })
+    }
+}
+
+impl Scalar {
+    /// The SDK's value; `None` for a type the reads do not decode.
+    pub fn into_attribute(self) -> Option<AttributeValue> {
+        match self {
+            Scalar { s: Some(s), .. } => Some(AttributeValue::S(s)),
+            Scalar { n: Some(n), .. } => Some(AttributeValue::N(n)),
+            Scalar { bool: Some(b), .. } => Some(AttributeValue::Bool(b)),
+            _ => None,
+        }
+    }
+
+    fn into_s(self) -> Option<String> {
+        self.s
+    }
+}
+
+/// An item of any table as a Query's answer carries it, for the SDK's [`Item`].
+pub type ScalarItem = HashMap<String, Scalar>;
+
+pub fn item_of(scalars: ScalarItem) -> Item {
+    scalars.into_iter().filter_map(|(name, value)| Some((name, value.into_attribute()?))).collect()
+}
+
+/// The attributes of an integration item that reads use, however they were decoded
+/// (from the SDK's item, or from a Query's answer as DynamoDB wrote it). The names
+/// are [`attr`]'s (`items::tests` checks that they agree).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct IntegrationAttributes {
+    #[serde(rename = "_id")]
+    id: Option<Scalar>,
+    doc: Option<Scalar>,
+    #[serde(rename = "ty")]
+    kind: Option<Scalar>,
+    #[serde(rename = "by")]
+    creator: Option<Scalar>,
+    #[serde(rename = "at")]
+    created_at: Option<Scalar>,
+    ts: Option<Scalar>,
+}
+
+impl IntegrationAttributes {
+    /// The integration of partition `target` these attributes hold, taking their
+    /// strings rather than copying them. Without a document (the heads index) it holds
+    /// its head only; without a head (imported before heads) it gets it from its document.
+    pub fn into_integration(self, target: &Arc<str>) -> Result<Integration, Unreadable> {
+        let id = self.id.and_then(Scalar::into_s).ok_or(Unreadable::Broken)?;
+        let body = match self.doc.and_then(Scalar::into_s) {
+            Some(text) => Body::Stored(text),
+            None => Body::Unread { target: target.clone() },
+        };
+        let head = match (head_from(self.kind, self.creator, self.created_at, self.ts)?, &body) {
+            (Some(head), _) => head,
+            (None, Body::Stored(text)) => {
+                Head::of(&Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?)
+            }
+            (None, Body::Unread { .. } | Body::Sifted { .. }) => return Err(Unreadable::NoHead),
+        };
+        Ok(Integration { id, head, body })
+    }
 }
 
 /// The head written beside an integration; `None` when none was.
-fn head_from(item: &mut Item) -> Result<Option<Head>, Unreadable> {
-    let kind = match item.get(attr::HEAD_KIND).and_then(|v| v.as_s().ok()).map(String::as_str) {
+fn head_from(
+    kind: Option<Scalar>,
+    creator: Option<Scalar>,
+    created_at: Option<Scalar>,
+    ts: Option<Scalar>,
+) -> Result<Option<Head>, Unreadable> {
+    let kind = match kind.and_then(Scalar::into_s).as_deref() {
         None => return Ok(None),
         Some("o") => Kind::Outgoing,
         Some("i") => Kind::Incoming,
         Some(_) => Kind::Other,
     };
-    let creator = match item.remove(attr::HEAD_CREATOR) {
-        Some(AttributeValue::S(id)) => Some(id),
-        _ => None,
-    };
-    let created_at = match item.get(attr::HEAD_CREATED_AT) {
-        Some(AttributeValue::N(ms)) => Some(Value::Date(ms.parse().map_err(|_| Unreadable::Broken)?)),
-        Some(AttributeValue::S(text)) => {
-            Some(Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?)
+    let creator = creator.and_then(Scalar::into_s);
+    let created_at = match created_at {
+        Some(Scalar { n: Some(ms), .. }) => Some(Value::Date(ms.parse().map_err(|_| Unreadable::Broken)?)),
+        Some(Scalar { s: Some(text), .. }) => {
+            Some(Value::from_extended_json_str(&text).map_err(|_| Unreadable::Broken)?)
         }
         _ => None,
     };
-    let ts = match item.get(attr::HEAD_TS) {
-        Some(AttributeValue::S(text)) => {
-            Some(Value::from_extended_json_str(text).map_err(|_| Unreadable::Broken)?)
-        }
-        _ => None,
+    let ts = match ts.and_then(Scalar::into_s) {
+        Some(text) => Some(Value::from_extended_json_str(&text).map_err(|_| Unreadable::Broken)?),
+        None => None,
     };
     Ok(Some(Head { kind, creator, created_at, ts }))
 }
@@ -448,5 +525,44 @@ mod tests {
             slim.remove(attr::HEAD_KIND);
             assert_eq!(integration_from(slim, &target), Err(Unreadable::NoHead));
         }
+    }
+
+    /// An item as DynamoDB's JSON protocol writes it in a Query's answer.
+    fn wire(item: &Item) -> String {
+        let attributes = item.iter().map(|(name, value)| {
+            let value = match value {
+                AttributeValue::S(s) => serde_json::json!({ "S": s }),
+                AttributeValue::N(n) => serde_json::json!({ "N": n }),
+                AttributeValue::Bool(b) => serde_json::json!({ "BOOL": b }),
+                other => panic!("not written by the tables: {other:?}"),
+            };
+            (name.clone(), value)
+        });
+        serde_json::Value::Object(attributes.collect()).to_string()
+    }
+
+    /// A Query's answer decoded past the SDK reads what the SDK's item reads: the
+    /// attribute names agree with [`attr`].
+    #[test]
+    fn an_answer_decoded_past_the_sdk_reads_as_the_sdks_item() {
+        let doc = Value::from_extended_json_str(
+            r#"{"_id":"x","type":"webhook-outgoing","_createdBy":{"_id":"u"},"_createdAt":{"$date":5},"ts":"t"}"#,
+        )
+        .unwrap();
+        let target: Arc<str> = Arc::from("r");
+        let item = integration_item(&Integration::of_document("x".into(), &doc), "r");
+        for item in [item.clone(), item.into_iter().filter(|(name, _)| name != attr::DOC).collect()] {
+            let decoded: IntegrationAttributes = serde_json::from_str(&wire(&item)).unwrap();
+            assert_eq!(decoded.into_integration(&target), integration_from(item, &target));
+        }
+        let room = RoomRecord {
+            id: "r".into(),
+            name: Some("n".into()),
+            kind: "c".into(),
+            open: true,
+            ..RoomRecord::default()
+        };
+        let decoded: ScalarItem = serde_json::from_str(&wire(&room_item(&room))).unwrap();
+        assert_eq!(room_from(&item_of(decoded)), Some(room));
     }
 }

@@ -9,6 +9,7 @@ mod dynamo;
 mod fresh;
 pub mod items;
 mod memory;
+mod raw_answer;
 
 pub use client::{
     build_client, forget_empty_endpoint_variables, sdk_error_line, sdk_error_text, try_build_client, Endpoint,

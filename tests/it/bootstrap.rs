@@ -440,8 +440,15 @@ async fn a_page_of_escape_heavy_scripts_is_a_payload_lambda_delivers_on_every_fr
         _ => "\u{1}".repeat(30_000),
     });
     let h = Harness::from_dir(export.path()).await;
+    // Megabytes of documents: a debug build on a loaded machine may need more than the
+    // default budget, which is not what is tested here.
+    let env_with_budget = |addr| {
+        let mut env = function_env(addr, &h.tables);
+        env.insert("DYNAMODB_TIMEOUT_MS".into(), "30000".into());
+        env
+    };
     let (addr, api) = fake_runtime_api::start().await;
-    let function = Function::bootstrap(&function_env(addr, &h.tables));
+    let function = Function::bootstrap(&env_with_budget(addr));
     for file in ["apigw-http-v2.json", "apigw-rest-v1.json", "alb.json", "function-url.json"] {
         let page = with_query(event(file), &format!("roomId={BIG_ROOM}&count={SIZE}"));
         let report = api.push_event(page).within(INVOCATION).await.unwrap();
@@ -458,7 +465,7 @@ async fn a_page_of_escape_heavy_scripts_is_a_payload_lambda_delivers_on_every_fr
     }
     // A budget set past what Lambda takes is held to what it takes.
     let (addr, api) = fake_runtime_api::start().await;
-    let mut env = function_env(addr, &h.tables);
+    let mut env = env_with_budget(addr);
     env.insert("MAX_RESPONSE_BYTES".into(), "100000000".into());
     let function = Function::spawn(Path::new(env!("CARGO_BIN_EXE_bootstrap")), &env);
     let page = with_query(event("apigw-rest-v1.json"), &format!("roomId={BIG_ROOM}&count=0"));
