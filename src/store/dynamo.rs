@@ -463,14 +463,12 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(|e| sdk_call_error(e, "Query", &what()))?;
-            let mut page = answer
-                .answer::<R>()
+            let tail = answer
+                .read_into(&mut convert, &mut items)
                 .map_err(|why| StoreError::Call(format!("Query on {}: {why}", what())))?;
-            super::meter::charge(page.units());
-            let next = page.last_evaluated_key();
-            let empty = page.items.is_empty();
-            items.extend(page.items.into_iter().filter_map(&mut convert));
-            match next {
+            super::meter::charge(tail.units);
+            let empty = tail.items == 0;
+            match tail.next {
                 Some(key) if to_the_end && !empty && !stop() => start = Some(key),
                 next => return Ok((items, if empty { None } else { next })),
             }

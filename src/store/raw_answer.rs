@@ -9,17 +9,22 @@
 //! An answer that is not a success (throttling, a missing table) is left to the SDK,
 //! whose retries and error codes depend on it.
 
-use super::items::{Item, Scalar};
+use super::items::{self, Item, ScalarItem};
 use aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextMut;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_types::body::SdkBody;
 use bytes::Bytes;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
+
+/// The most reserved ahead for an answer, whatever its `Content-Length` says: a Query
+/// answers at most 1 MB of items, which their JSON writes in a few MB.
+const MOST_RESERVED: usize = 16 << 20;
 
 /// Where one call's diverted body lands.
 #[derive(Debug, Clone, Default)]
@@ -31,42 +36,131 @@ impl Slot {
         Divert(self.clone())
     }
 
-    /// The answer, once the call has succeeded: its items as `R`, where it goes on,
-    /// and what it cost.
-    pub fn answer<R: DeserializeOwned>(&self) -> Result<QueryAnswer<R>, String> {
+    /// Reads the answer, once the call has succeeded: each item decoded as `R` and
+    /// passed to `convert` as it is read, what it keeps pushed to `out` (no list of
+    /// decoded items is ever held); then where the partition goes on and the cost.
+    pub fn read_into<R: DeserializeOwned, T>(
+        &self,
+        convert: &mut impl FnMut(R) -> Option<T>,
+        out: &mut Vec<T>,
+    ) -> Result<AnswerTail, String> {
         let body = self.0.lock().map_err(|_| "a poisoned answer slot")?.take();
         let body = body.ok_or("no answer body was diverted")?;
-        serde_json::from_slice(&body).map_err(|e| format!("an answer that is not a Query's: {e}"))
+        let mut reader = serde_json::Deserializer::from_slice(&body);
+        let seed = AnswerSeed { convert, out, item: PhantomData };
+        let tail = seed.deserialize(&mut reader).and_then(|tail| reader.end().map(|()| tail));
+        tail.map_err(|e| format!("an answer that is not a Query's: {e}"))
     }
 }
 
-/// A Query's answer, as DynamoDB's JSON protocol writes it.
-#[derive(Debug, Deserialize)]
-pub struct QueryAnswer<R> {
-    #[serde(rename = "Items", default = "Vec::new")]
-    pub items: Vec<R>,
-    #[serde(rename = "LastEvaluatedKey", default)]
-    last_evaluated_key: Option<HashMap<String, Scalar>>,
-    #[serde(rename = "ConsumedCapacity", default)]
-    consumed: Option<Consumed>,
+/// What a Query's answer says beside its items.
+#[derive(Debug, Default)]
+pub struct AnswerTail {
+    /// How many items it held (whatever `convert` kept of them).
+    pub items: usize,
+    /// The key a further page starts from; `None` at the partition's end.
+    pub next: Option<Item>,
+    /// The read units it consumed.
+    pub units: f64,
 }
 
-#[derive(Debug, Deserialize)]
+/// The members of a Query's answer, as DynamoDB's JSON protocol names them.
+#[derive(Deserialize)]
+enum Member {
+    Items,
+    /// How many items: written before `Items` (DynamoDB writes members in name order),
+    /// it sizes the list once.
+    Count,
+    LastEvaluatedKey,
+    ConsumedCapacity,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
 struct Consumed {
     #[serde(rename = "CapacityUnits", default)]
     units: Option<f64>,
 }
 
-impl<R> QueryAnswer<R> {
-    /// The key a further page starts from; `None` at the partition's end.
-    pub fn last_evaluated_key(&mut self) -> Option<Item> {
-        let key = self.last_evaluated_key.take().filter(|key| !key.is_empty())?;
-        key.into_iter().map(|(name, value)| Some((name, value.into_attribute()?))).collect()
+/// The whole answer, its items converted one by one.
+struct AnswerSeed<'a, R, T, F> {
+    convert: &'a mut F,
+    out: &'a mut Vec<T>,
+    item: PhantomData<fn() -> R>,
+}
+
+impl<'de, R: Deserialize<'de>, T, F: FnMut(R) -> Option<T>> DeserializeSeed<'de> for AnswerSeed<'_, R, T, F> {
+    type Value = AnswerTail;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<AnswerTail, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, R: Deserialize<'de>, T, F: FnMut(R) -> Option<T>> Visitor<'de> for AnswerSeed<'_, R, T, F> {
+    type Value = AnswerTail;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Query's answer")
     }
 
-    /// The read units the answer says it consumed.
-    pub fn units(&self) -> f64 {
-        self.consumed.as_ref().and_then(|c| c.units).unwrap_or_default()
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnswerTail, A::Error> {
+        let AnswerSeed { convert, out, item } = self;
+        let mut tail = AnswerTail::default();
+        while let Some(member) = map.next_key::<Member>()? {
+            match member {
+                Member::Items => {
+                    let items = ItemsSeed { convert: &mut *convert, out: &mut *out, item };
+                    tail.items = map.next_value_seed(items)?;
+                }
+                Member::Count => out.reserve(map.next_value::<usize>()?),
+                Member::LastEvaluatedKey => {
+                    let key = map.next_value::<Option<ScalarItem>>()?.filter(|key| !key.is_empty());
+                    tail.next = key.map(items::item_of);
+                }
+                Member::ConsumedCapacity => {
+                    let consumed = map.next_value::<Option<Consumed>>()?;
+                    tail.units = consumed.and_then(|c| c.units).unwrap_or_default();
+                }
+                Member::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(tail)
+    }
+}
+
+/// `Items`: each decoded, converted and dropped before the next is read.
+struct ItemsSeed<'a, R, T, F> {
+    convert: &'a mut F,
+    out: &'a mut Vec<T>,
+    item: PhantomData<fn() -> R>,
+}
+
+impl<'de, R: Deserialize<'de>, T, F: FnMut(R) -> Option<T>> DeserializeSeed<'de> for ItemsSeed<'_, R, T, F> {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, R: Deserialize<'de>, T, F: FnMut(R) -> Option<T>> Visitor<'de> for ItemsSeed<'_, R, T, F> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of items")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<usize, S::Error> {
+        let mut read = 0;
+        while let Some(item) = seq.next_element::<R>()? {
+            read += 1;
+            self.out.extend((self.convert)(item));
+        }
+        Ok(read)
     }
 }
 
@@ -88,8 +182,12 @@ impl Intercept for Divert {
         let response = context.response_mut();
         if response.status().is_success() {
             let inner = response.take_body();
+            // One buffer of the answer's length: growing it would copy a large room's
+            // heads several times over, onto fresh pages each time.
+            let length = inner.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or_default();
+            let read = Some(Vec::with_capacity(length.min(MOST_RESERVED)));
             let slot = self.0.clone();
-            *response.body_mut() = SdkBody::from_body_1_x(Diverted { inner, read: Some(Vec::new()), slot });
+            *response.body_mut() = SdkBody::from_body_1_x(Diverted { inner, read, slot });
         }
         Ok(())
     }
