@@ -180,7 +180,9 @@ pub enum Body {
     /// Read, admitted by the request's filter and let go (see [`crate::sieve`]): only
     /// the top-level fields its sort needs are `kept`; the document is read again by
     /// its table key if it lands on the page.
-    Sifted { target: Arc<str>, kept: Value },
+    /// (Boxed, as are a head's rare fields: a large room holds an integration per
+    /// entry, and every byte of one is moved and held as many times.)
+    Sifted { target: Arc<str>, kept: Box<Value> },
 }
 
 /// What room visibility and the default sort need of an integration, kept beside its
@@ -195,7 +197,7 @@ pub struct Head {
     pub created_at: Option<Value>,
     /// The document's top-level `ts`, which integrations do not have: `integrations.list`
     /// sorts by it by default (Rocket.Chat's), so its absence is known without a document.
-    pub ts: Option<Value>,
+    pub ts: Option<Box<Value>>,
 }
 
 /// The sort fields a head answers exactly: sorting on anything else needs documents.
@@ -213,14 +215,14 @@ impl Head {
             kind,
             creator: creator.map(str::to_owned),
             created_at: doc.get("_createdAt").cloned(),
-            ts: doc.get("ts").cloned(),
+            ts: doc.get("ts").cloned().map(Box::new),
         }
     }
 
     /// The value of a [`HEAD_SORT_FIELDS`] field; `None` when the document lacks it.
     pub fn sort_value(&self, field: &str) -> Option<&Value> {
         match field {
-            "ts" => self.ts.as_ref(),
+            "ts" => self.ts.as_deref(),
             _ => self.created_at.as_ref(),
         }
     }

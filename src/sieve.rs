@@ -101,7 +101,7 @@ impl Sieve {
             self.overflowed.store(true, Ordering::Relaxed);
             return None;
         }
-        let body = Body::Sifted { target: target.clone(), kept };
+        let body = Body::Sifted { target: target.clone(), kept: Box::new(kept) };
         Some(Integration { body, ..integration })
     }
 }
@@ -111,7 +111,7 @@ impl Sieve {
 /// body.
 pub fn take_kept(integration: &mut Integration) -> Option<Value> {
     match &mut integration.body {
-        Body::Sifted { kept, .. } => Some(std::mem::replace(kept, Value::Null)),
+        Body::Sifted { kept, .. } => Some(std::mem::replace(&mut **kept, Value::Null)),
         _ => None,
     }
 }

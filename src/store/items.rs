@@ -442,7 +442,7 @@ fn head_from(
         _ => None,
     };
     let ts = match ts.and_then(Scalar::into_s) {
-        Some(text) => Some(Value::from_extended_json_str(&text).map_err(|_| Unreadable::Broken)?),
+        Some(text) => Some(Box::new(Value::from_extended_json_str(&text).map_err(|_| Unreadable::Broken)?)),
         None => None,
     };
     Ok(Some(Head { kind, creator, created_at, ts }))

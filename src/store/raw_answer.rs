@@ -46,11 +46,21 @@ impl Slot {
     ) -> Result<AnswerTail, String> {
         let body = self.0.lock().map_err(|_| "a poisoned answer slot")?.take();
         let body = body.ok_or("no answer body was diverted")?;
+        out.reserve(items_at_most(&body));
         let mut reader = serde_json::Deserializer::from_slice(&body);
         let seed = AnswerSeed { convert, out, item: PhantomData };
         let tail = seed.deserialize(&mut reader).and_then(|tail| reader.end().map(|()| tail));
         tail.map_err(|e| format!("an answer that is not a Query's: {e}"))
     }
+}
+
+/// About how many items an answer holds, at most, to size the list once: a large
+/// room's heads would otherwise be copied as the list grows, onto fresh pages each
+/// time. Every item a Query reads carries `_id` (the tables' key) and DynamoDB writes
+/// it as the member `"_id":`; inside a document's text it is escaped (`\"_id\":`) and
+/// never matches; the further page's key may add one.
+fn items_at_most(body: &[u8]) -> usize {
+    memchr::memmem::find_iter(body, br#""_id":"#).count()
 }
 
 /// What a Query's answer says beside its items.
@@ -68,9 +78,6 @@ pub struct AnswerTail {
 #[derive(Deserialize)]
 enum Member {
     Items,
-    /// How many items: written before `Items` (DynamoDB writes members in name order),
-    /// it sizes the list once.
-    Count,
     LastEvaluatedKey,
     ConsumedCapacity,
     #[serde(other)]
@@ -114,7 +121,6 @@ impl<'de, R: Deserialize<'de>, T, F: FnMut(R) -> Option<T>> Visitor<'de> for Ans
                     let items = ItemsSeed { convert: &mut *convert, out: &mut *out, item };
                     tail.items = map.next_value_seed(items)?;
                 }
-                Member::Count => out.reserve(map.next_value::<usize>()?),
                 Member::LastEvaluatedKey => {
                     let key = map.next_value::<Option<ScalarItem>>()?.filter(|key| !key.is_empty());
                     tail.next = key.map(items::item_of);
@@ -228,5 +234,54 @@ impl http_body::Body for Diverted {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::items::{attr, IntegrationAttributes};
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    fn slot_with(body: &str) -> Slot {
+        let slot = Slot::default();
+        *slot.0.lock().unwrap() = Some(body.as_bytes().to_vec());
+        slot
+    }
+
+    /// An answer as DynamoDB writes it, members in any order, with a document whose
+    /// text names `_id` too: each item converted, the further key and the cost read.
+    #[test]
+    fn an_answer_is_read_item_by_item_with_its_key_and_cost() {
+        let body = r#"{"Items":[
+            {"_id":{"S":"a"},"ty":{"S":"o"},"by":{"S":"u"},"at":{"N":"5"}},
+            {"_id":{"S":"b"},"doc":{"S":"{\"_id\":\"b\",\"type\":\"webhook-incoming\"}"}}],
+            "Count":2,"ScannedCount":2,
+            "LastEvaluatedKey":{"_id":{"S":"b"},"target":{"S":"r"}},
+            "ConsumedCapacity":{"TableName":"t","CapacityUnits":1.5}}"#;
+        assert_eq!(items_at_most(body.as_bytes()), 3, "two items and the key");
+        let target: std::sync::Arc<str> = "r".into();
+        let mut convert = |item: IntegrationAttributes| item.into_integration(&target).ok();
+        let mut out = Vec::new();
+        let tail = slot_with(body).read_into(&mut convert, &mut out).unwrap();
+        assert_eq!(out.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(out[1].stored(), Some(r#"{"_id":"b","type":"webhook-incoming"}"#));
+        assert_eq!((tail.items, tail.units), (2, 1.5));
+        let next = tail.next.unwrap();
+        assert_eq!(next.get(attr::ID), Some(&AttributeValue::S("b".into())));
+        assert_eq!(next.get(attr::TARGET), Some(&AttributeValue::S("r".into())));
+    }
+
+    /// The last page: no key; an answer that is not a Query's is an error, not a panic.
+    #[test]
+    fn the_last_page_has_no_key_and_a_broken_answer_is_an_error() {
+        let mut keep = |item: ScalarItem| Some(item);
+        let mut out = Vec::new();
+        let tail = slot_with(r#"{"Count":0,"Items":[]}"#).read_into(&mut keep, &mut out).unwrap();
+        assert!(tail.next.is_none() && tail.items == 0 && out.is_empty());
+        for broken in ["", "[]", r#"{"Items":{}}"#, r#"{"Items":[]} x"#] {
+            assert!(slot_with(broken).read_into(&mut keep, &mut out).is_err(), "{broken:?}");
+        }
+        assert!(Slot::default().read_into(&mut keep, &mut out).is_err(), "nothing diverted");
     }
 }

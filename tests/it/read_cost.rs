@@ -199,9 +199,9 @@ fn form_pairs(query: &str) -> Vec<(String, String)> {
 
 /// Bytes of the items stored under one partition of the `roomId` index.
 async fn partition_size(h: &Harness, partition: &str) -> usize {
-    let out = h.client.scan().table_name(&h.tables.integrations).send().await.unwrap();
-    out.items
-        .unwrap_or_default()
+    let pages = h.client.scan().table_name(&h.tables.integrations).into_paginator().items().send();
+    let items: Vec<_> = pages.collect::<Result<Vec<_>, _>>().await.unwrap();
+    items
         .iter()
         .filter(|i| i.get("roomId").and_then(|v| v.as_s().ok()).map(String::as_str) == Some(partition))
         .map(item_size)
@@ -458,5 +458,49 @@ async fn a_sort_on_a_field_too_large_to_hold_is_the_503() {
         assert_eq!(sifted.result.as_ref().map(|b| b.len() < 25_000), Ok(true), "{user}");
         let first = |r: &Result<String, ApiError>| r.as_ref().unwrap()[..2_000].to_owned();
         assert_eq!(first(&sifted.result), first(&expected.result), "{user}");
+    }
+}
+
+/// What an anonymous request (a made-up token) costs on rooms of 60 integrations of
+/// each document size: the batch of small items plus the room's first page, 50
+/// documents or DynamoDB's 1 MB page, whichever is less, as SECURITY.md states; never
+/// the rest of the room. `--nocapture` prints BENCHMARKS.md's table.
+#[tokio::test]
+async fn an_anonymous_request_costs_at_most_one_bounded_page_whatever_the_document_sizes() {
+    use rc_integrations::store::FIRST_PAGE_ITEMS;
+    const SIZE: usize = 60;
+    let h = Harness::demo().await;
+    let service = service_with_bodies_of(&h, PageSettings::default().max_response_bytes).await;
+    let public_first_page = rcu(partition_size(&h, "all_public_channels").await);
+    println!(
+        "| documents of | anonymous 401 (RCU) | bound: batch + first page (RCU) | the room whole (RCU) |"
+    );
+    println!("|---|---|---|---|");
+    for kib in [1, 2, 8, 20, 60] {
+        let room = format!("anonRoom{kib:09}");
+        let script = "s".repeat(kib * 1024);
+        let docs = (0..SIZE).map(|i| {
+            format!(r##"{{"_id":"a{kib}x{i:04}","type":"webhook-incoming","channel":["#r{kib}"],"script":"{script}"}}"##)
+        });
+        put_room(&h, &room, &format!("r{kib}"), docs).await;
+        let stored = partition_size(&h, &room).await;
+        let per_item = stored / SIZE;
+        // Both the room and all_public_channels in round 1, the batch before them.
+        let batch = service
+            .answer(
+                Endpoint::ChannelsGetIntegrations,
+                &ask(ADMIN_TOKEN, ADMIN_ID, &format!("roomId={room}&count=x")),
+            )
+            .await;
+        let first_page = rcu((FIRST_PAGE_ITEMS as usize * per_item).min(1 << 20));
+        let bound = batch.read_units + first_page + public_first_page + 1.0;
+        let anonymous = service
+            .answer(Endpoint::ChannelsGetIntegrations, &ask("made-up", ADMIN_ID, &format!("roomId={room}")))
+            .await;
+        assert_eq!(anonymous.result.as_ref().map_err(|e| e.status()), Err(401));
+        assert_eq!(anonymous.rounds, 1);
+        assert!(anonymous.read_units <= bound, "{kib} KiB: {} RCU, bound {bound}", anonymous.read_units);
+        assert!(anonymous.read_units <= 128.0 + batch.read_units + public_first_page + 1.0, "{kib} KiB");
+        println!("| {kib} KiB | {} | {bound} | {} |", anonymous.read_units, rcu(stored));
     }
 }
