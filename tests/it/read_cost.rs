@@ -21,10 +21,9 @@ fn item_size(item: &rc_integrations::store::items::Item) -> usize {
     item.iter().map(|(name, value)| name.len() + value.as_s().map(|s| s.len()).unwrap_or(8)).sum()
 }
 
-#[tokio::test]
-async fn a_warm_request_costs_the_floor() {
-    let h = Harness::demo().await;
-    // The shipped caches, warm: permissions and all_public_channels' first page.
+/// A service over the harness's tables with the shipped caches warm, as a container
+/// serves: permissions and all_public_channels' first page.
+async fn warm_service(h: &Harness) -> Service {
     let settings = StoreSettings {
         permissions_ttl: Duration::from_secs(600),
         public_page_ttl: Duration::from_secs(600),
@@ -32,7 +31,13 @@ async fn a_warm_request_costs_the_floor() {
     };
     let (store, _) = service_via(&endpoint_url(), &h.tables, settings).await;
     store.warm_up().await.unwrap();
-    let service = Service::new(store, PageSettings::default());
+    Service::new(store, PageSettings::default())
+}
+
+#[tokio::test]
+async fn a_warm_request_costs_the_floor() {
+    let h = Harness::demo().await;
+    let service = warm_service(&h).await;
     // (row, token, user, room, small items read beyond token, user, room and
     // subscription, how many of all those are absent)
     let dana = ("demo-token-dana", "teamMember0000001");
@@ -290,14 +295,7 @@ async fn measure_read_units_by_room_size() {
 #[tokio::test]
 async fn each_endpoint_reads_little_and_an_anonymous_request_at_most_4_rcu() {
     let h = Harness::demo().await;
-    let settings = StoreSettings {
-        permissions_ttl: Duration::from_secs(600),
-        public_page_ttl: Duration::from_secs(600),
-        ..test_store_settings()
-    };
-    let (store, _) = service_via(&endpoint_url(), &h.tables, settings).await;
-    store.warm_up().await.unwrap();
-    let service = Service::new(store, PageSettings::default());
+    let service = warm_service(&h).await;
     let ask = |token: &str, user: &str, query: &str| RawRequest {
         auth_token: Some(token.into()),
         user_id: Some(user.into()),
@@ -470,15 +468,7 @@ async fn an_anonymous_request_costs_at_most_one_bounded_page_whatever_the_docume
     use rc_integrations::store::FIRST_PAGE_ITEMS;
     const SIZE: usize = 60;
     let h = Harness::demo().await;
-    // Warm, as a container serves: permissions and all_public_channels cached.
-    let settings = StoreSettings {
-        permissions_ttl: Duration::from_secs(600),
-        public_page_ttl: Duration::from_secs(600),
-        ..test_store_settings()
-    };
-    let (store, _) = service_via(&endpoint_url(), &h.tables, settings).await;
-    store.warm_up().await.unwrap();
-    let service = Service::new(store, PageSettings::default());
+    let service = warm_service(&h).await;
     println!("| documents of | anonymous 401 (RCU) | of which the batch | bound: batch + first page | the room whole |");
     println!("|---|---|---|---|---|");
     for kib in [1, 2, 8, 20, 60] {
