@@ -144,9 +144,10 @@ pub fn access_round(needed: Vec<Key>, facts: &Facts, wants: &Wants, room: &RoomR
 }
 
 /// The last round, once the caller may list: whatever the partitions still hold.
-/// `heads_only` reads the rest as heads whatever the request needs (a caller who may
-/// not see everything: visibility is decided on heads before any document is read).
-pub fn listing_round(facts: &Facts, wants: &Wants, room: Option<&RoomRecord>, heads_only: bool) -> Round {
+/// `restricted` (a caller who may not see everything) reads the rest as heads whatever
+/// the request needs, creators included: visibility is decided on heads before any
+/// document is read. Any other caller's heads leave their creators out.
+pub fn listing_round(facts: &Facts, wants: &Wants, room: Option<&RoomRecord>, restricted: bool) -> Round {
     let rest = wants.partitions(room.map(|r| r.id.as_str())).into_iter().filter_map(|partition| {
         let from = match facts.partitions.get(partition) {
             None => None,
@@ -156,7 +157,8 @@ pub fn listing_round(facts: &Facts, wants: &Wants, room: Option<&RoomRecord>, he
             partition: partition.to_owned(),
             from,
             to_the_end: true,
-            heads_only: wants.heads_suffice || heads_only,
+            heads_only: wants.heads_suffice || restricted,
+            creators: restricted,
             sieve: wants.sieve.clone(),
         })
     });
@@ -438,8 +440,11 @@ mod tests {
         assert!(listing_round(&facts, &wants, Some(&room), false).partitions[0].heads_only);
         let whole = Wants { heads_suffice: false, ..wants.clone() };
         assert!(!listing_round(&facts, &whole, Some(&room), false).partitions[0].heads_only);
-        // A caller who may not see everything: heads, even where documents are needed.
-        assert!(listing_round(&facts, &whole, Some(&room), true).partitions[0].heads_only);
+        // A caller who may not see everything: heads, even where documents are needed,
+        // with their creators (visibility reads them); any other caller's without.
+        let restricted = &listing_round(&facts, &whole, Some(&room), true).partitions[0];
+        assert!(restricted.heads_only && restricted.creators);
+        assert!(!listing_round(&facts, &wants, Some(&room), false).partitions[0].creators);
         // An access round brings the first page only of partitions not yet started.
         let access = access_round(vec![Key::Team("t".into())], &facts, &wants, &room);
         assert!(access.partitions.is_empty());

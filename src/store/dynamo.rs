@@ -47,6 +47,9 @@ const WHOLE_ATTRIBUTES: &[&str] =
     &[attr::ID, attr::DOC, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT, attr::HEAD_TS];
 const HEAD_ATTRIBUTES: &[&str] =
     &[attr::ID, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT, attr::HEAD_TS];
+/// Heads for a caller who sees everything: no creator (a third of a head's bytes).
+const HEAD_ATTRIBUTES_WITHOUT_CREATOR: &[&str] =
+    &[attr::ID, attr::HEAD_KIND, attr::HEAD_CREATED_AT, attr::HEAD_TS];
 
 impl Store for DynamoStore {
     fn read<'a>(&'a self, round: &'a Round) -> BoxFuture<'a, Result<Fetched, StoreError>> {
@@ -335,18 +338,23 @@ impl DynamoStore {
         let start = read.from.as_ref().and_then(Cursor::as_key).cloned();
         let target: Arc<str> = Arc::from(read.partition.as_str());
         let limit = (!read.to_the_end).then_some(FIRST_PAGE_ITEMS);
-        let mut segment = if read.heads_only && start.is_none() && read.to_the_end {
+        let heads = match (read.heads_only, read.creators) {
+            (false, _) => None,
+            (true, true) => Some(HEAD_ATTRIBUTES),
+            (true, false) => Some(HEAD_ATTRIBUTES_WITHOUT_CREATOR),
+        };
+        let mut segment = if heads.is_some() && start.is_none() && read.to_the_end {
             let mut first =
-                self.integrations(&target, None, false, Some(FIRST_PAGE_ITEMS), false, None).await?;
+                self.integrations(&target, None, false, Some(FIRST_PAGE_ITEMS), None, None).await?;
             if let Some(resume) = first.next.take() {
-                let rest = self.integrations(&target, Some(resume), true, None, true, None).await?;
+                let rest = self.integrations(&target, Some(resume), true, None, heads, None).await?;
                 first.integrations.extend(rest.integrations);
                 first.next = rest.next;
             }
             first
         } else {
             let sieve = read.sieve.as_deref();
-            self.integrations(&target, start, read.to_the_end, limit, read.heads_only, sieve).await?
+            self.integrations(&target, start, read.to_the_end, limit, heads, sieve).await?
         };
         let integrations = std::mem::take(&mut segment.integrations);
         let next = segment.next.map(Cursor::key);
@@ -362,14 +370,14 @@ impl DynamoStore {
         start: Option<Item>,
         to_the_end: bool,
         limit: Option<i32>,
-        heads_only: bool,
+        heads: Option<&'static [&'static str]>,
         sieve: Option<&Sieve>,
     ) -> Result<Segment, StoreError> {
-        let mut heads_only = heads_only;
+        let mut heads = heads;
         loop {
-            let (index, attribute) = match heads_only {
-                true => (INTEGRATION_HEADS_INDEX, attr::TARGET),
-                false => (INTEGRATION_ROOM_INDEX, attr::ROOM_ID),
+            let (index, attribute) = match heads {
+                Some(_) => (INTEGRATION_HEADS_INDEX, attr::TARGET),
+                None => (INTEGRATION_ROOM_INDEX, attr::ROOM_ID),
             };
             let query = IndexQuery {
                 table: &self.tables.integrations,
@@ -378,7 +386,7 @@ impl DynamoStore {
                 value: target,
                 // Only what `items::IntegrationAttributes` reads: an attribute added there must
                 // be added here too, or it never arrives.
-                fetch: Some(if heads_only { HEAD_ATTRIBUTES } else { WHOLE_ATTRIBUTES }),
+                fetch: Some(heads.unwrap_or(WHOLE_ATTRIBUTES)),
             };
             let mut headless = false;
             let from = start.clone().map(|key| resume_key(key, attribute, target));
@@ -405,9 +413,9 @@ impl DynamoStore {
                     || sieve.is_some_and(Sieve::overflowed),
                 )
                 .await?;
-            if headless && heads_only {
+            if headless && heads.is_some() {
                 tracing::warn!(partition = &**target, "integrations without heads: import again");
-                heads_only = false;
+                heads = None;
                 continue;
             }
             return Ok(Segment { integrations, next });

@@ -121,6 +121,9 @@ pub struct PartitionRead {
     /// ([`crate::model::Head`]): those documents stay unread. A store may bring whole
     /// documents anyway (items written before heads were).
     pub heads_only: bool,
+    /// Whether heads need their creator (`_createdBy._id`): only a caller who may not
+    /// see everything is told apart by it, and it is the largest part of a head.
+    pub creators: bool,
     /// Read whole, each integration passes this sieve as it arrives: the filter's
     /// refusals are dropped, and past the request's share of documents only heads and
     /// sort fields are kept, so a large room's listing holds a bounded share of them.
@@ -135,12 +138,13 @@ impl PartitionRead {
             from: None,
             to_the_end: false,
             heads_only: false,
+            creators: true,
             sieve: None,
         }
     }
 
     pub fn is_first_page_of(&self, partition: &str) -> bool {
-        let PartitionRead { partition: read, from, to_the_end, heads_only, sieve: _ } = self;
+        let PartitionRead { partition: read, from, to_the_end, heads_only, creators: _, sieve: _ } = self;
         read == partition && from.is_none() && !to_the_end && !heads_only
     }
 }
