@@ -16,13 +16,14 @@
 //! is authenticated, authorized and allowed into the room, nothing is read past one
 //! bounded page per partition: a refused request costs what that page costs.
 
-use crate::access::PERMISSIONS;
+use crate::access::{Visibility, PERMISSIONS};
 use crate::auth::Credentials;
 use crate::error::ApiError;
 use crate::model::{Body, Integration, PermissionRoles, RoomRecord, RoomRef, TokenRecord, UserRecord};
-use crate::params::Count;
+use crate::params::{Count, Sort, Window};
 use crate::request::ParsedRequest;
 use crate::select::sorts_on_heads;
+use crate::shortlist::Shortlist;
 use crate::sieve::Sieve;
 use crate::store::meter::Meter;
 use crate::store::{Cursor, Fetched, HistoryPage, Key, PartitionRead, Record, Round, Store};
@@ -143,26 +144,54 @@ pub fn access_round(needed: Vec<Key>, facts: &Facts, wants: &Wants, room: &RoomR
     Round { keys: needed, partitions: unstarted.map(PartitionRead::first_page).collect(), ..Round::default() }
 }
 
+/// How the caller's listing ranks what it may see: fixed once the caller is allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct Ranking<'a> {
+    pub visibility: &'a Visibility,
+    pub sort: &'a Sort,
+    pub window: Window,
+}
+
 /// The last round, once the caller may list: whatever the partitions still hold.
-/// `restricted` (a caller who may not see everything) reads the rest as heads whatever
-/// the request needs, creators included: visibility is decided on heads before any
-/// document is read. Any other caller's heads leave their creators out.
-pub fn listing_round(facts: &Facts, wants: &Wants, room: Option<&RoomRecord>, restricted: bool) -> Round {
-    let rest = wants.partitions(room.map(|r| r.id.as_str())).into_iter().filter_map(|partition| {
-        let from = match facts.partitions.get(partition) {
-            None => None,
-            Some(read) => Some(read.next.clone()?),
-        };
-        Some(PartitionRead {
-            partition: partition.to_owned(),
-            from,
-            to_the_end: true,
-            heads_only: wants.heads_suffice || restricted,
-            creators: restricted,
-            sieve: wants.sieve.clone(),
+/// A caller who may not see everything reads the rest as heads whatever the request
+/// needs, creators included: visibility is decided on heads before any document is
+/// read. Any other caller's heads leave their creators out. When heads decide the page
+/// and one partition alone goes on past its first page, its heads are shortlisted as
+/// they arrive (see [`Shortlist`]).
+pub fn listing_round(facts: &Facts, wants: &Wants, room: Option<&RoomRecord>, ranking: Ranking) -> Round {
+    let restricted = *ranking.visibility != Visibility::Everything;
+    let mut rest: Vec<PartitionRead> = wants
+        .partitions(room.map(|r| r.id.as_str()))
+        .into_iter()
+        .filter_map(|partition| {
+            let from = match facts.partitions.get(partition) {
+                None => None,
+                Some(read) => Some(read.next.clone()?),
+            };
+            Some(PartitionRead {
+                partition: partition.to_owned(),
+                from,
+                to_the_end: true,
+                heads_only: wants.heads_suffice || restricted,
+                creators: restricted,
+                sieve: wants.sieve.clone(),
+                shortlist: None,
+            })
         })
-    });
-    Round { partitions: rest.collect(), ..Round::default() }
+        .collect();
+    if let ([read], true) = (rest.as_mut_slice(), wants.heads_suffice) {
+        // Every other partition is read whole: its ids are pinned.
+        let others = facts.partitions.iter().filter(|(name, _)| **name != read.partition);
+        let pinned =
+            others.flat_map(|(_, so_far)| so_far.integrations.iter().map(|i| i.id.clone())).collect();
+        read.shortlist = Some(Arc::new(Shortlist {
+            visibility: ranking.visibility.clone(),
+            sort: ranking.sort.clone(),
+            keep: ranking.window.end(),
+            pinned,
+        }));
+    }
+    Round { partitions: rest, ..Round::default() }
 }
 
 /// Documents read by key in one round at most: five BatchGetItem calls at once.
@@ -196,6 +225,8 @@ pub struct Facts {
 
 #[derive(Debug, Default)]
 struct PartitionSoFar {
+    /// Heads read and passed over by a shortlist: visible, and behind the page.
+    passed_over: usize,
     integrations: Vec<Integration>,
     /// Where to go on; `None` once the partition has been read to its end.
     next: Option<Cursor>,
@@ -225,6 +256,7 @@ impl Facts {
             let so_far = self.partitions.entry(page.partition).or_default();
             so_far.integrations.extend(page.integrations);
             so_far.next = page.next;
+            so_far.passed_over += page.passed_over;
         }
     }
 
@@ -282,8 +314,16 @@ impl Facts {
 
     /// Every integration read, a list per partition (named), each in the order read;
     /// an integration may appear in more than one.
+    /// The count of the heads shortlists passed over (which the page's `total` counts)
+    /// is left behind: see [`Facts::passed_over`].
     pub fn take_partitions(&mut self) -> Vec<(String, Vec<Integration>)> {
-        self.partitions.drain().map(|(name, read)| (name, read.integrations)).collect()
+        let partitions = self.partitions.iter_mut();
+        partitions.map(|(name, read)| (name.clone(), std::mem::take(&mut read.integrations))).collect()
+    }
+
+    /// Visible integrations read but not kept, as behind the page (see [`Shortlist`]).
+    pub fn passed_over(&self) -> usize {
+        self.partitions.values().map(|read| read.passed_over).sum()
     }
 
     /// Gives the page's integrations the documents [`documents_round`] read. One
@@ -371,12 +411,60 @@ impl<'s> Reader<'s> {
 mod tests {
     use super::*;
     use crate::store::{Fetched, PartitionPage};
+    use std::collections::HashSet;
 
     const ALL_PUBLIC_CHANNELS: &str = crate::model::partition::ALL_PUBLIC_CHANNELS;
 
     fn plan<'a>(credentials: &'a Credentials, room: Option<&'a RoomRef>, listing: bool) -> Wants<'a> {
         let shared = Some(ALL_PUBLIC_CHANNELS);
         Wants { credentials, room, listing, shared, heads_suffice: true, sieve: None, keys: Vec::new() }
+    }
+
+    fn own() -> Visibility {
+        Visibility::OwnOnly { user_id: "me".into() }
+    }
+
+    fn newest_first() -> Sort {
+        Sort(vec![("_createdAt".into(), crate::params::Direction::Descending)])
+    }
+
+    #[test]
+    fn heads_are_shortlisted_when_one_partition_alone_goes_on_with_the_others_ids_pinned() {
+        let c = credentials();
+        let room = RoomRecord { id: "r".into(), kind: "c".into(), ..Default::default() };
+        let wants = plan(&c, None, true);
+        let (own, sort) = (own(), newest_first());
+        let ranking = Ranking { visibility: &own, sort: &sort, window: Window { skip: 10, take: 5 } };
+        let shared = Integration { id: "p1".into(), ..Integration::EMPTY };
+        let page = |partition: &str, integrations: Vec<Integration>, next: Option<Cursor>| PartitionPage {
+            partition: partition.into(),
+            integrations,
+            next,
+            passed_over: 0,
+        };
+        let mut facts = Facts::default();
+        let pages = vec![
+            page("r", vec![], Some(Cursor::position(50))),
+            page(ALL_PUBLIC_CHANNELS, vec![shared], None),
+        ];
+        facts.absorb(first_round(&wants), Fetched { pages, ..Fetched::default() });
+        let round = listing_round(&facts, &wants, Some(&room), ranking);
+        let shortlist = round.partitions[0].shortlist.as_deref().expect("the room's heads are shortlisted");
+        assert_eq!((shortlist.keep, &shortlist.visibility, &shortlist.sort), (15, &own, &sort));
+        assert_eq!(shortlist.pinned, HashSet::from(["p1".to_owned()]));
+        // Documents needed (a `query`, another sort): no shortlist.
+        let whole = Wants { heads_suffice: false, ..wants.clone() };
+        assert!(listing_round(&facts, &whole, Some(&room), ranking).partitions[0].shortlist.is_none());
+        // Two partitions going on: neither is complete, so neither can pin; none is shortlisted.
+        let mut both = Facts::default();
+        let pages = vec![
+            page("r", vec![], Some(Cursor::position(50))),
+            page(ALL_PUBLIC_CHANNELS, vec![], Some(Cursor::position(50))),
+        ];
+        both.absorb(first_round(&wants), Fetched { pages, ..Fetched::default() });
+        let round = listing_round(&both, &wants, Some(&room), ranking);
+        assert_eq!(round.partitions.len(), 2);
+        assert!(round.partitions.iter().all(|read| read.shortlist.is_none()));
     }
 
     fn credentials() -> Credentials {
@@ -417,9 +505,12 @@ mod tests {
         let room = RoomRecord { id: "r".into(), kind: "c".into(), ..Default::default() };
         let wants = plan(&c, None, true);
         let mut facts = Facts::default();
+        let (all, own, sort) = (Visibility::Everything, own(), newest_first());
+        let everyone = Ranking { visibility: &all, sort: &sort, window: Window { skip: 0, take: 50 } };
+        let restricted = Ranking { visibility: &own, ..everyone };
         // Nothing read yet: both partitions, whole.
         assert_eq!(
-            partitions(&listing_round(&facts, &wants, Some(&room), false)),
+            partitions(&listing_round(&facts, &wants, Some(&room), everyone)),
             [("r", false, true), (ALL_PUBLIC_CHANNELS, false, true)]
         );
         // The room's first page stopped early; all_public_channels was read to its end.
@@ -427,24 +518,25 @@ mod tests {
             partition: partition.into(),
             integrations: vec![],
             next,
+            passed_over: 0,
         };
         let pages = vec![page("r", Some(Cursor::position(50))), page(ALL_PUBLIC_CHANNELS, None)];
         facts.absorb(first_round(&wants), Fetched { pages, ..Fetched::default() });
-        assert_eq!(partitions(&listing_round(&facts, &wants, Some(&room), false)), [("r", true, true)]);
+        assert_eq!(partitions(&listing_round(&facts, &wants, Some(&room), everyone)), [("r", true, true)]);
         // First pages come whole (a small room is listed from them); the rest as heads
         // when those suffice.
         assert!(first_round(&plan(&c, Some(&RoomRef::Id("r".into())), true))
             .partitions
             .iter()
             .all(|p| !p.heads_only));
-        assert!(listing_round(&facts, &wants, Some(&room), false).partitions[0].heads_only);
+        assert!(listing_round(&facts, &wants, Some(&room), everyone).partitions[0].heads_only);
         let whole = Wants { heads_suffice: false, ..wants.clone() };
-        assert!(!listing_round(&facts, &whole, Some(&room), false).partitions[0].heads_only);
+        assert!(!listing_round(&facts, &whole, Some(&room), everyone).partitions[0].heads_only);
         // A caller who may not see everything: heads, even where documents are needed,
         // with their creators (visibility reads them); any other caller's without.
-        let restricted = &listing_round(&facts, &whole, Some(&room), true).partitions[0];
-        assert!(restricted.heads_only && restricted.creators);
-        assert!(!listing_round(&facts, &wants, Some(&room), false).partitions[0].creators);
+        let read = &listing_round(&facts, &whole, Some(&room), restricted).partitions[0];
+        assert!(read.heads_only && read.creators);
+        assert!(!listing_round(&facts, &wants, Some(&room), everyone).partitions[0].creators);
         // An access round brings the first page only of partitions not yet started.
         let access = access_round(vec![Key::Team("t".into())], &facts, &wants, &room);
         assert!(access.partitions.is_empty());

@@ -34,6 +34,7 @@ pub mod query;
 pub mod request;
 pub mod room_access;
 pub mod select;
+pub mod shortlist;
 pub mod sieve;
 pub mod store;
 pub mod sync;

@@ -178,11 +178,7 @@ fn window_order(
         for (path, direction) in &sort.0 {
             keys.push(match docs.get(k) {
                 Some(doc) if !on_heads => sort_key(doc, path, *direction),
-                // A head's sort field is the document's top-level field, whole.
-                _ => {
-                    let value = all[*at].head.sort_value(path);
-                    best_key(value.into_iter(), value.is_none(), *direction)
-                }
+                _ => head_key(&all[*at], path, *direction),
             });
         }
     }
@@ -201,6 +197,25 @@ fn window_order(
     let order = settle_window(kept.len(), window, compare_items);
     clock.check()?;
     Ok(order)
+}
+
+/// An integration's key for a sort on a head field: the document's top-level field, whole.
+fn head_key<'a>(integration: &'a Integration, path: &str, direction: Direction) -> SortKey<'a> {
+    let value = integration.head.sort_value(path);
+    best_key(value.into_iter(), value.is_none(), direction)
+}
+
+/// Where `a` stands against `b` in the order [`select_within`] gives a sort on heads
+/// (see [`sorts_on_heads`]): by each sort field, then by `_id`.
+pub fn compare_on_heads(sort: &Sort, a: &Integration, b: &Integration) -> Ordering {
+    sort.0
+        .iter()
+        .map(|(path, direction)| {
+            directed(head_key(a, path, *direction).cmp(&head_key(b, path, *direction)), *direction)
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+        .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
 }
 
 /// The common case: sorted by one head field (`_createdAt`), every one a date. The

@@ -106,8 +106,12 @@ pub async fn run(
     };
 
     let listing = request.listing.as_ref().map_err(Clone::clone)?;
-    let partitions = read_listing(room.as_ref(), &visibility, &wants, reader).await?;
+    let window = Window::of(listing.offset, listing.count);
+    let ranking = fetch::Ranking { visibility: &visibility, sort: &listing.sort, window };
+    let partitions = read_listing(room.as_ref(), ranking, &wants, reader).await?;
     let mut selection = select_within_budget(partitions, &visibility, listing).await?;
+    // The heads a shortlist passed over are behind the page, and listed.
+    selection.total += reader.facts.passed_over();
     let max_bytes = service.pages.max_response_bytes;
     read_page_documents(&mut selection.page, max_bytes, reader).await?;
     Ok(page::respond(selection, listing.offset, &listing.fields, max_bytes, spec.shape))
@@ -139,12 +143,13 @@ async fn read_page_documents(
 /// held, and the documents a `query`, a sort or `count=0` needs are read for the rest.
 async fn read_listing(
     room: Option<&RoomRecord>,
-    visibility: &Visibility,
+    ranking: fetch::Ranking<'_>,
     wants: &Wants<'_>,
     reader: &mut Reader<'_>,
 ) -> Result<Vec<Vec<Integration>>, ApiError> {
+    let visibility = ranking.visibility;
     let restricted = *visibility != Visibility::Everything;
-    reader.run(fetch::listing_round(&reader.facts, wants, room, restricted)).await?;
+    reader.run(fetch::listing_round(&reader.facts, wants, room, ranking)).await?;
     let mut partitions = reader.facts.take_partitions();
     let overflowed = || wants.sieve.as_ref().is_some_and(|sieve| sieve.overflowed());
     if restricted {

@@ -15,6 +15,7 @@ use crate::config::{
     ROOM_NAME_INDEX,
 };
 use crate::model::{Integration, RoomRecord};
+use crate::shortlist::Shortlist;
 use crate::sieve::Sieve;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
 use aws_sdk_dynamodb::Client;
@@ -343,27 +344,32 @@ impl DynamoStore {
             (true, true) => Some(HEAD_ATTRIBUTES),
             (true, false) => Some(HEAD_ATTRIBUTES_WITHOUT_CREATOR),
         };
+        let shortlist = read.shortlist.as_deref().filter(|_| heads.is_some());
         let mut segment = if heads.is_some() && start.is_none() && read.to_the_end {
-            let mut first =
-                self.integrations(&target, None, false, Some(FIRST_PAGE_ITEMS), None, None).await?;
+            let mut first = self
+                .integrations(&target, None, false, Some(FIRST_PAGE_ITEMS), None, Sift::default())
+                .await?;
             if let Some(resume) = first.next.take() {
-                let rest = self.integrations(&target, Some(resume), true, None, heads, None).await?;
+                let sift = Sift { sieve: None, shortlist };
+                let rest = self.integrations(&target, Some(resume), true, None, heads, sift).await?;
                 first.integrations.extend(rest.integrations);
                 first.next = rest.next;
+                first.passed_over = rest.passed_over;
             }
             first
         } else {
-            let sieve = read.sieve.as_deref();
-            self.integrations(&target, start, read.to_the_end, limit, heads, sieve).await?
+            let sift = Sift { sieve: read.sieve.as_deref(), shortlist };
+            self.integrations(&target, start, read.to_the_end, limit, heads, sift).await?
         };
         let integrations = std::mem::take(&mut segment.integrations);
         let next = segment.next.map(Cursor::key);
-        Ok(PartitionPage { partition: read.partition.clone(), integrations, next })
+        let passed_over = segment.passed_over;
+        Ok(PartitionPage { partition: read.partition.clone(), integrations, next, passed_over })
     }
 
     /// One query of a partition, whole or heads only. A heads read that meets an item
-    /// written before heads were reads the same pages again, whole. Read whole, each
-    /// integration passes the `sieve` as its page arrives.
+    /// written before heads were reads the same pages again, whole. Each integration
+    /// passes `sift` as its page arrives.
     async fn integrations(
         &self,
         target: &Arc<str>,
@@ -371,10 +377,12 @@ impl DynamoStore {
         to_the_end: bool,
         limit: Option<i32>,
         heads: Option<&'static [&'static str]>,
-        sieve: Option<&Sieve>,
+        sift: Sift<'_>,
     ) -> Result<Segment, StoreError> {
+        let Sift { sieve, shortlist } = sift;
         let mut heads = heads;
         loop {
+            let mut standing = shortlist.map(Shortlist::standing);
             let (index, attribute) = match heads {
                 Some(_) => (INTEGRATION_HEADS_INDEX, attr::TARGET),
                 None => (INTEGRATION_ROOM_INDEX, attr::ROOM_ID),
@@ -390,16 +398,20 @@ impl DynamoStore {
             };
             let mut headless = false;
             let from = start.clone().map(|key| resume_key(key, attribute, target));
-            let (integrations, next) = self
+            let (mut integrations, next) = self
                 .query(
                     &query,
                     from,
                     to_the_end,
                     limit,
                     |item: IntegrationAttributes| match item.into_integration(target) {
-                        Ok(integration) => match sieve {
-                            Some(sieve) => sieve.sift(integration, target),
-                            None => Some(integration),
+                        Ok(integration) => match (&mut standing, sieve) {
+                            (Some(standing), _) => {
+                                standing.offer(integration);
+                                None
+                            }
+                            (None, Some(sieve)) => sieve.sift(integration, target),
+                            (None, None) => Some(integration),
                         },
                         Err(Unreadable::NoHead) => {
                             headless = true;
@@ -418,7 +430,15 @@ impl DynamoStore {
                 heads = None;
                 continue;
             }
-            return Ok(Segment { integrations, next });
+            let passed_over = match standing {
+                Some(standing) => {
+                    let (kept, passed_over) = standing.finish();
+                    integrations.extend(kept);
+                    passed_over
+                }
+                None => 0,
+            };
+            return Ok(Segment { integrations, next, passed_over });
         }
     }
 
@@ -500,6 +520,16 @@ fn resume_key(mut key: Item, index_key: &str, partition: &str) -> Item {
 struct Segment {
     integrations: Vec<Integration>,
     next: Option<Item>,
+    passed_over: usize,
+}
+
+/// What each integration of a query passes as it arrives: at most one of them.
+#[derive(Default, Clone, Copy)]
+struct Sift<'a> {
+    /// Documents read whole, thinned to the request's share (see [`Sieve`]).
+    sieve: Option<&'a Sieve>,
+    /// Heads, cut to those that can reach the page (see [`Shortlist`]).
+    shortlist: Option<&'a Shortlist>,
 }
 
 /// Which index a query reads: its partition key attribute and the value asked for.

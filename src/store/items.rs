@@ -2,6 +2,7 @@
 //! the importer and the tests alike. The key attributes are declared in template.yaml
 //! (a test checks that they agree with [`attr`]).
 
+use super::attribute::{Attribute, FromAttribute};
 use super::{Key, Record};
 use crate::config::TableNames;
 use crate::document::Value;
@@ -324,14 +325,16 @@ pub enum Unreadable {
 /// than copying them. An item without a document (the heads index) holds its head
 /// only; an item without a head (imported before heads) gets it from its document.
 pub fn integration_from(mut item: Item, target: &Arc<str>) -> Result<Integration, Unreadable> {
-    let mut take = |key: &str| item.remove(key).map(Scalar::from);
+    fn take<T: FromAttribute>(item: &mut Item, key: &str) -> Option<Attribute<T>> {
+        item.remove(key).map(Attribute::from)
+    }
     let attributes = IntegrationAttributes {
-        id: take(attr::ID),
-        doc: take(attr::DOC),
-        kind: take(attr::HEAD_KIND),
-        creator: take(attr::HEAD_CREATOR),
-        created_at: take(attr::HEAD_CREATED_AT),
-        ts: take(attr::HEAD_TS),
+        id: take(&mut item, attr::ID),
+        doc: take(&mut item, attr::DOC),
+        kind: take(&mut item, attr::HEAD_KIND),
+        creator: take(&mut item, attr::HEAD_CREATOR),
+        created_at: take(&mut item, attr::HEAD_CREATED_AT),
+        ts: take(&mut item, attr::HEAD_TS),
     };
     attributes.into_integration(target)
 }
@@ -348,17 +351,6 @@ pub struct Scalar {
     pub bool: Option<bool>,
 }
 
-impl From<AttributeValue> for Scalar {
-    fn from(value: AttributeValue) -> Self {
-        match value {
-            AttributeValue::S(s) => Scalar { s: Some(s), ..Scalar::default() },
-            AttributeValue::N(n) => Scalar { n: Some(n), ..Scalar::default() },
-            AttributeValue::Bool(b) => Scalar { bool: Some(b), ..Scalar::default() },
-            _ => Scalar::default(),
-        }
-    }
-}
-
 impl Scalar {
     /// The SDK's value; `None` for a type the reads do not decode.
     pub fn into_attribute(self) -> Option<AttributeValue> {
@@ -368,10 +360,6 @@ impl Scalar {
             Scalar { bool: Some(b), .. } => Some(AttributeValue::Bool(b)),
             _ => None,
         }
-    }
-
-    fn into_s(self) -> Option<String> {
-        self.s
     }
 }
 
@@ -388,15 +376,49 @@ pub fn item_of(scalars: ScalarItem) -> Item {
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct IntegrationAttributes {
     #[serde(rename = "_id")]
-    id: Option<Scalar>,
-    doc: Option<Scalar>,
+    id: Option<Attribute<String>>,
+    doc: Option<Attribute<String>>,
     #[serde(rename = "ty")]
-    kind: Option<Scalar>,
+    kind: Option<Attribute<Kind>>,
     #[serde(rename = "by")]
-    creator: Option<Scalar>,
+    creator: Option<Attribute<String>>,
     #[serde(rename = "at")]
-    created_at: Option<Scalar>,
-    ts: Option<Scalar>,
+    created_at: Option<Attribute<Stamp>>,
+    ts: Option<Attribute<String>>,
+}
+
+/// A head's type as written (`o`, `i`, `-`), read without copying it.
+impl FromAttribute for Kind {
+    fn from_s(text: &str) -> Option<Self> {
+        Some(match text {
+            "o" => Kind::Outgoing,
+            "i" => Kind::Incoming,
+            _ => Kind::Other,
+        })
+    }
+}
+
+/// A head's `_createdAt`: a date's milliseconds (`N`; `None` when they do not parse),
+/// or any other value as stored JSON (`S`).
+#[derive(Debug, Clone, PartialEq)]
+enum Stamp {
+    Millis(Option<i64>),
+    Stored(String),
+}
+
+impl FromAttribute for Stamp {
+    fn from_s(text: &str) -> Option<Self> {
+        Some(Stamp::Stored(text.to_owned()))
+    }
+
+    fn from_n(digits: &str) -> Option<Self> {
+        Some(Stamp::Millis(digits.parse().ok()))
+    }
+}
+
+/// The value an attribute holds, when it is of the type read.
+fn value<T>(attribute: Option<Attribute<T>>) -> Option<T> {
+    attribute.and_then(|Attribute(value)| value)
 }
 
 impl IntegrationAttributes {
@@ -404,8 +426,8 @@ impl IntegrationAttributes {
     /// strings rather than copying them. Without a document (the heads index) it holds
     /// its head only; without a head (imported before heads) it gets it from its document.
     pub fn into_integration(self, target: &Arc<str>) -> Result<Integration, Unreadable> {
-        let id = self.id.and_then(Scalar::into_s).ok_or(Unreadable::Broken)?;
-        let body = match self.doc.and_then(Scalar::into_s) {
+        let id = value(self.id).ok_or(Unreadable::Broken)?;
+        let body = match value(self.doc) {
             Some(text) => Body::Stored(text),
             None => Body::Unread { target: target.clone() },
         };
@@ -422,30 +444,24 @@ impl IntegrationAttributes {
 
 /// The head written beside an integration; `None` when none was.
 fn head_from(
-    kind: Option<Scalar>,
-    creator: Option<Scalar>,
-    created_at: Option<Scalar>,
-    ts: Option<Scalar>,
+    kind: Option<Attribute<Kind>>,
+    creator: Option<Attribute<String>>,
+    created_at: Option<Attribute<Stamp>>,
+    ts: Option<Attribute<String>>,
 ) -> Result<Option<Head>, Unreadable> {
-    let kind = match kind.and_then(Scalar::into_s).as_deref() {
-        None => return Ok(None),
-        Some("o") => Kind::Outgoing,
-        Some("i") => Kind::Incoming,
-        Some(_) => Kind::Other,
-    };
-    let creator = creator.and_then(Scalar::into_s);
-    let created_at = match created_at {
-        Some(Scalar { n: Some(ms), .. }) => Some(Value::Date(ms.parse().map_err(|_| Unreadable::Broken)?)),
-        Some(Scalar { s: Some(text), .. }) => {
+    let Some(kind) = value(kind) else { return Ok(None) };
+    let created_at = match value(created_at) {
+        Some(Stamp::Millis(ms)) => Some(Value::Date(ms.ok_or(Unreadable::Broken)?)),
+        Some(Stamp::Stored(text)) => {
             Some(Value::from_extended_json_str(&text).map_err(|_| Unreadable::Broken)?)
         }
-        _ => None,
+        None => None,
     };
-    let ts = match ts.and_then(Scalar::into_s) {
+    let ts = match value(ts) {
         Some(text) => Some(Box::new(Value::from_extended_json_str(&text).map_err(|_| Unreadable::Broken)?)),
         None => None,
     };
-    Ok(Some(Head { kind, creator, created_at, ts }))
+    Ok(Some(Head { kind, creator: value(creator), created_at, ts }))
 }
 
 #[cfg(test)]

@@ -111,11 +111,20 @@ impl MemoryStore {
                         _ => Some(integration.clone()),
                     },
                 };
-                PartitionPage {
-                    partition: read.partition.clone(),
-                    integrations: all.iter().enumerate().take(end).skip(from).filter_map(as_read).collect(),
-                    next,
-                }
+                let read_now = all.iter().enumerate().take(end).skip(from).filter_map(as_read);
+                let (integrations, passed_over) = match &read.shortlist {
+                    Some(shortlist) if read.heads_only => {
+                        let (heads, whole): (Vec<_>, Vec<_>) =
+                            read_now.partition(|i| matches!(i.body, Body::Unread { .. }));
+                        let mut standing = shortlist.standing();
+                        heads.into_iter().for_each(|head| standing.offer(head));
+                        let (mut kept, passed_over) = standing.finish();
+                        kept.extend(whole);
+                        (kept, passed_over)
+                    }
+                    _ => (read_now.collect(), 0),
+                };
+                PartitionPage { partition: read.partition.clone(), integrations, next, passed_over }
             })
             .collect();
         let history = round.history.as_ref().map(|read| {

@@ -4,6 +4,7 @@
 //! executes one round at a time, every read of a round in parallel. Planning knows
 //! nothing of DynamoDB; the store knows nothing of the rules that decided the keys.
 
+mod attribute;
 mod client;
 mod dynamo;
 mod fresh;
@@ -128,6 +129,9 @@ pub struct PartitionRead {
     /// refusals are dropped, and past the request's share of documents only heads and
     /// sort fields are kept, so a large room's listing holds a bounded share of them.
     pub sieve: Option<std::sync::Arc<crate::sieve::Sieve>>,
+    /// Read as heads, each is offered to this shortlist as it arrives, and only those
+    /// that can still reach the page are kept ([`PartitionPage::passed_over`] counts the rest).
+    pub shortlist: Option<std::sync::Arc<crate::shortlist::Shortlist>>,
 }
 
 impl PartitionRead {
@@ -140,11 +144,12 @@ impl PartitionRead {
             heads_only: false,
             creators: true,
             sieve: None,
+            shortlist: None,
         }
     }
 
     pub fn is_first_page_of(&self, partition: &str) -> bool {
-        let PartitionRead { partition: read, from, to_the_end, heads_only, creators: _, sieve: _ } = self;
+        let PartitionRead { partition: read, from, to_the_end, heads_only, .. } = self;
         read == partition && from.is_none() && !to_the_end && !heads_only
     }
 }
@@ -200,6 +205,8 @@ pub struct PartitionPage {
     pub partition: String,
     pub integrations: Vec<Integration>,
     pub next: Option<Cursor>,
+    /// Heads the read's shortlist passed over: visible, and behind the page.
+    pub passed_over: usize,
 }
 
 /// What one round found. Keys asked and not found are simply absent.
