@@ -66,7 +66,8 @@ impl Standing<'_> {
         if !list.visibility.allows(&integration.head) {
             return;
         }
-        if list.pinned.contains(&integration.id) {
+        // (Most rooms pin nothing: no id is hashed then.)
+        if !list.pinned.is_empty() && list.pinned.contains(&integration.id) {
             self.pinned.push(integration);
             return;
         }
