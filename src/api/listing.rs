@@ -10,7 +10,7 @@ use crate::model::{partition, Integration, RoomRecord};
 use crate::page::{self, Page, Shape};
 use crate::params::{Sort, Window};
 use crate::query::Filter;
-use crate::request::{self, Listing, ParsedRequest, RawRequest};
+use crate::request::{self, ParsedRequest, RawRequest};
 use crate::room_access::{self, Caller, Decision};
 use crate::sieve::Sieve;
 use crate::{select, Service};
@@ -109,7 +109,7 @@ pub async fn run(
     let window = Window::of(listing.offset, listing.count);
     let ranking = fetch::Ranking { visibility: &visibility, sort: &listing.sort, window };
     let partitions = read_listing(room.as_ref(), ranking, &wants, reader).await?;
-    let mut selection = select_within_budget(partitions, &visibility, listing).await?;
+    let mut selection = select_within_budget(partitions, ranking, listing.filter.as_ref()).await?;
     // The heads a shortlist passed over are behind the page, and listed.
     selection.total += reader.facts.passed_over();
     let max_bytes = service.pages.max_response_bytes;
@@ -207,16 +207,16 @@ const INLINE_SELECTION_MAX: usize = 1000;
 /// request never stalls the others a local server or a runtime is answering.
 async fn select_within_budget(
     partitions: Vec<Vec<Integration>>,
-    visibility: &Visibility,
-    listing: &Listing,
+    ranking: fetch::Ranking<'_>,
+    filter: Option<&Filter>,
 ) -> Result<select::Selection, ApiError> {
     let deadline = std::time::Instant::now() + select::SELECT_BUDGET;
-    let window = Window::of(listing.offset, listing.count);
+    let fetch::Ranking { visibility, sort, window } = ranking;
     let size: usize = partitions.iter().map(Vec::len).sum();
-    if listing.filter.is_none() && size <= INLINE_SELECTION_MAX {
-        return select::select_within(partitions, visibility, None, &listing.sort, window, deadline);
+    if filter.is_none() && size <= INLINE_SELECTION_MAX {
+        return select::select_within(partitions, visibility, None, sort, window, deadline);
     }
-    let (visibility, filter, sort) = (visibility.clone(), listing.filter.clone(), listing.sort.clone());
+    let (visibility, filter, sort) = (visibility.clone(), filter.cloned(), sort.clone());
     tokio::task::spawn_blocking(move || {
         select::select_within(partitions, &visibility, filter.as_ref(), &sort, window, deadline)
     })

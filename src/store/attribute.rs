@@ -1,11 +1,10 @@
-//! One attribute of an item, read from DynamoDB's JSON (`{"S": "…"}`, `{"N": "…"}`) or
-//! from the SDK's [`AttributeValue`] into just what a read keeps of it.
+//! One attribute of an item, read from DynamoDB's JSON (`{"S": "…"}`, `{"N": "…"}`,
+//! `{"BOOL": …}`) into just what a read keeps of it.
 //!
 //! A large room's listing decodes thousands of heads per request: a head's type and
 //! creation date are read from the answer's text as they stand (no string is copied
 //! for them), and only what is kept (an id, a creator, a document) is allocated.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -16,12 +15,11 @@ use std::marker::PhantomData;
 pub trait FromAttribute: Sized {
     fn from_s(text: &str) -> Option<Self>;
 
-    /// A string the SDK already allocated: taken, where `Self` keeps the text whole.
-    fn from_s_owned(text: String) -> Option<Self> {
-        Self::from_s(&text)
+    fn from_n(_digits: &str) -> Option<Self> {
+        None
     }
 
-    fn from_n(_digits: &str) -> Option<Self> {
+    fn from_bool(_: bool) -> Option<Self> {
         None
     }
 }
@@ -30,25 +28,11 @@ impl FromAttribute for String {
     fn from_s(text: &str) -> Option<Self> {
         Some(text.to_owned())
     }
-
-    fn from_s_owned(text: String) -> Option<Self> {
-        Some(text)
-    }
 }
 
 /// An attribute read as `T`; `None` when it is of a type `T` does not read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribute<T>(pub Option<T>);
-
-impl<T: FromAttribute> From<AttributeValue> for Attribute<T> {
-    fn from(value: AttributeValue) -> Self {
-        Attribute(match value {
-            AttributeValue::S(text) => T::from_s_owned(text),
-            AttributeValue::N(digits) => T::from_n(&digits),
-            _ => None,
-        })
-    }
-}
 
 impl<'de, T: FromAttribute> Deserialize<'de> for Attribute<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -61,6 +45,8 @@ impl<'de, T: FromAttribute> Deserialize<'de> for Attribute<T> {
 enum Type {
     S,
     N,
+    #[serde(rename = "BOOL")]
+    Bool,
     #[serde(other)]
     Other,
 }
@@ -80,6 +66,7 @@ impl<'de, T: FromAttribute> Visitor<'de> for AttributeVisitor<T> {
             match kind {
                 Type::S => read = map.next_value_seed(Text(T::from_s))?,
                 Type::N => read = map.next_value_seed(Text(T::from_n))?,
+                Type::Bool => read = T::from_bool(map.next_value()?),
                 Type::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -131,22 +118,23 @@ mod tests {
     }
 
     #[test]
-    fn an_attribute_reads_the_same_from_the_wire_and_from_the_sdk() {
-        let cases: [(&str, AttributeValue, Option<String>); 4] = [
-            (r#"{"S":"a\"b"}"#, AttributeValue::S("a\"b".into()), Some("a\"b".into())),
-            (r#"{"S":"plain"}"#, AttributeValue::S("plain".into()), Some("plain".into())),
-            (r#"{"N":"5"}"#, AttributeValue::N("5".into()), None),
-            (r#"{"BOOL":true}"#, AttributeValue::Bool(true), None),
+    fn an_attribute_is_read_by_its_type_and_counts_as_absent_when_of_another() {
+        let strings: [(&str, Option<&str>); 4] = [
+            (r#"{"S":"a\"b"}"#, Some("a\"b")),
+            (r#"{"S":"plain"}"#, Some("plain")),
+            (r#"{"N":"5"}"#, None),
+            (r#"{"BOOL":true}"#, None),
         ];
-        for (wire, sdk, expected) in cases {
+        for (wire, expected) in strings {
             let read: Attribute<String> = serde_json::from_str(wire).unwrap();
-            assert_eq!(read, Attribute(expected.clone()), "{wire}");
-            assert_eq!(Attribute::<String>::from(sdk), Attribute(expected), "{wire}");
+            assert_eq!(read, Attribute(expected.map(str::to_owned)), "{wire}");
         }
         let digits: Attribute<Digits> = serde_json::from_str(r#"{"N":"42"}"#).unwrap();
         assert_eq!(digits, Attribute(Some(Digits(42))));
         let text: Attribute<Digits> = serde_json::from_str(r#"{"S":"42"}"#).unwrap();
         assert_eq!(text, Attribute(None));
+        let list: Attribute<Digits> = serde_json::from_str(r#"{"L":[{"N":"1"}]}"#).unwrap();
+        assert_eq!(list, Attribute(None), "a type no read decodes");
         assert!(serde_json::from_str::<Attribute<String>>(r#""S""#).is_err(), "not an attribute");
     }
 }

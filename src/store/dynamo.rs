@@ -43,7 +43,7 @@ const CACHED_PARTITIONS: [&str; 2] = [ALL_PUBLIC_CHANNELS, ALL_PRIVATE_GROUPS];
 /// DynamoDB's limit of keys per BatchGetItem call.
 const BATCH_KEYS: usize = 100;
 
-/// What a partition read brings back, whole or as heads (see `items::integration_from`).
+/// What a partition read brings back, whole or as heads (see `items::IntegrationAttributes`).
 const WHOLE_ATTRIBUTES: &[&str] =
     &[attr::ID, attr::DOC, attr::HEAD_KIND, attr::HEAD_CREATOR, attr::HEAD_CREATED_AT, attr::HEAD_TS];
 const HEAD_ATTRIBUTES: &[&str] =
